@@ -1,0 +1,9 @@
+#include "stages/builtin.h"
+
+namespace newsflow {
+
+void RegisterBuiltinStages(StageRegistry* registry) {
+  (void)registry;
+}
+
+}  // namespace newsflow

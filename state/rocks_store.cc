@@ -1,0 +1,138 @@
+#include "state/rocks_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+
+#include "common/log.h"
+#include "common/time.h"
+
+namespace newsflow::state {
+namespace {
+
+class RocksStore final : public Store {
+ public:
+  RocksStore(std::unique_ptr<rocksdb::DB> db, bool sync) : db_(std::move(db)) {
+    write_options_.sync = sync;
+  }
+
+  Result<std::optional<std::string>> Get(std::string_view key) override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()),
+                                 &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return MakeError("rocksdb get: " + s.ToString(), "io");
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Status Write(const WriteBatch& batch) override {
+    rocksdb::WriteBatch wb;
+    for (const auto& e : batch.entries()) {
+      switch (e.op) {
+        case WriteBatch::Op::kPut: wb.Put(e.key, e.value); break;
+        case WriteBatch::Op::kDelete: wb.Delete(e.key); break;
+        case WriteBatch::Op::kDeleteRange:
+          wb.DeleteRange(db_->DefaultColumnFamily(), e.key, e.value);
+          break;
+      }
+    }
+    rocksdb::Status s = db_->Write(write_options_, &wb);
+    if (!s.ok()) return MakeError("rocksdb write: " + s.ToString(), "io");
+    return Status::Ok();
+  }
+
+  Status Scan(std::string_view begin, std::string_view end,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    rocksdb::ReadOptions ro;
+    rocksdb::Slice upper(end.data(), end.size());
+    ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) {
+      if (!fn(std::string_view(it->key().data(), it->key().size()),
+              std::string_view(it->value().data(), it->value().size())))
+        break;
+    }
+    if (!it->status().ok()) return MakeError("rocksdb scan: " + it->status().ToString(), "io");
+    return Status::Ok();
+  }
+
+  StoreStats Stats() override {
+    StoreStats s;
+    uint64_t v = 0;
+    if (db_->GetIntProperty(rocksdb::DB::Properties::kEstimateLiveDataSize, &v))
+      s.live_data_bytes = v;
+    if (db_->GetIntProperty(rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &v))
+      s.pending_compaction_bytes = v;
+    if (db_->GetIntProperty(rocksdb::DB::Properties::kEstimateNumKeys, &v)) s.estimated_keys = v;
+    std::string files;
+    if (db_->GetProperty("rocksdb.num-files-at-level0", &files)) {
+      uint64_t total = 0;
+      for (int level = 0; level < 7; ++level) {
+        std::string n;
+        if (db_->GetProperty("rocksdb.num-files-at-level" + std::to_string(level), &n))
+          total += std::stoull(n);
+      }
+      s.sst_files = total;
+    }
+    std::map<std::string, std::string> stats;
+    if (db_->GetMapProperty(rocksdb::DB::Properties::kCFStats, &stats)) {
+      auto it = stats.find("io_stalls.total_stop");
+      auto it2 = stats.find("io_stalls.total_slowdown");
+      if (it != stats.end()) s.write_stalls += std::stoull(it->second);
+      if (it2 != stats.end()) s.write_stalls += std::stoull(it2->second);
+    }
+    return s;
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::WriteOptions write_options_;
+};
+
+rocksdb::Status TryOpen(const RocksOptions& o, std::unique_ptr<rocksdb::DB>* out) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.IncreaseParallelism(2);
+  options.OptimizeLevelStyleCompaction();
+  options.compression = rocksdb::kLZ4Compression;
+  options.paranoid_checks = true;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(static_cast<size_t>(o.block_cache_mb) << 20);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(options, o.dir, &db);
+  out->reset(db);
+  return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& o) {
+  std::error_code ec;
+  std::filesystem::create_directories(o.dir, ec);
+  if (ec) return MakeError("cannot create state dir " + o.dir + ": " + ec.message(), "io");
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::Status s = TryOpen(o, &db);
+  if (s.IsCorruption() && o.rebuild_on_corruption) {
+    const std::string aside = o.dir + ".corrupt-" + std::to_string(NowMillis());
+    log::Warn("state is corrupt; moving it aside and starting empty",
+              {{"dir", o.dir}, {"moved_to", aside}, {"error", s.ToString()}});
+    std::filesystem::rename(o.dir, aside, ec);
+    if (ec) return MakeError("cannot move corrupt state aside: " + ec.message(), "io");
+    std::filesystem::create_directories(o.dir, ec);
+    s = TryOpen(o, &db);
+  }
+  if (!s.ok()) {
+    return MakeError("cannot open state at " + o.dir + ": " + s.ToString(),
+                     s.IsCorruption() ? "corrupt" : "io");
+  }
+  return std::unique_ptr<Store>(std::make_unique<RocksStore>(std::move(db), o.sync_writes));
+}
+
+}  // namespace newsflow::state

@@ -1,0 +1,26 @@
+// RocksStore: state::Store on RocksDB, one database per state directory.
+//
+// Opens (creating if missing) the database at `dir`. A corrupt database is either an error or,
+// with `rebuild_on_corruption`, moved aside to "<dir>.corrupt-<time>" and replaced by an empty
+// one, with a warning. A directory that is not writable or a full disk surface as errors from
+// Open and Write; they are never swallowed. Thread-safe (RocksDB is).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "state/store.h"
+
+namespace newsflow::state {
+
+struct RocksOptions {
+  std::string dir;
+  int64_t block_cache_mb = 256;
+  bool rebuild_on_corruption = false;
+  bool sync_writes = false;  // WAL without fsync per write: survives a process crash
+};
+
+Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& options);
+
+}  // namespace newsflow::state
