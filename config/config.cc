@@ -25,6 +25,10 @@ void ParseKafka(Section s, KafkaConfig* k) {
                                           s.path() + ".producer_properties", s.errors());
   if (k->input_topic.empty()) s.Error("input_topic", "must not be empty");
   if (k->output_topic.empty()) s.Error("output_topic", "must not be empty");
+  if (k->dead_letter_topic.empty()) s.Error("dead_letter_topic", "must not be empty");
+  if (!k->dead_letter_topic.empty() &&
+      (k->dead_letter_topic == k->input_topic || k->dead_letter_topic == k->output_topic))
+    s.Error("dead_letter_topic", "must differ from input_topic and output_topic");
   if (k->input_topic == k->output_topic && !k->input_topic.empty())
     s.Error("output_topic", "must differ from input_topic");
   if (!k->embedded && k->brokers.empty()) s.Error("brokers", "must not be empty");

@@ -30,8 +30,8 @@ struct KafkaConfig {
   std::string input_topic = "articles.raw";
   // Topic of enriched records. Default: "articles.enriched".
   std::string output_topic = "articles.enriched";
-  // Topic for records that cannot be processed; "" disables dead-lettering (then bad records
-  // stop the partition instead of being skipped). Default: "articles.dead-letter".
+  // Topic for records that cannot be processed (original bytes, reason headers). Required: a
+  // bad record is never skipped silently. Default: "articles.dead-letter".
   std::string dead_letter_topic = "articles.dead-letter";
   // Consumer group id. Default: "newsflow".
   std::string group_id = "newsflow";

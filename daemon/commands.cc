@@ -1,11 +1,19 @@
 #include "daemon/commands.h"
 
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "common/log.h"
+#include "daemon/demo.h"
+#include "daemon/embedded_kafka.h"
 #include "daemon/file_mode.h"
+#include "daemon/kafka_daemon.h"
 #include "daemon/setup.h"
 #include "stages/builtin.h"
 #include "stages/core/processor.h"
@@ -18,8 +26,24 @@ struct Args {
   std::vector<std::string> positional;
   std::string output;       // -o
   std::string dead_letter;  // --dead-letter
+  std::vector<std::string> inputs;  // --input (demo)
+  std::string seeds;        // --seeds (demo)
+  int brokers = 1;          // --brokers (dev-kafka)
   std::string error;
 };
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop = true; }
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
 
 Args ParseArgs(const std::vector<std::string>& args) {
   Args out;
@@ -42,6 +66,14 @@ Args ParseArgs(const std::vector<std::string>& args) {
       out.output = value("-o");
     } else if (a == "--dead-letter") {
       out.dead_letter = value("--dead-letter");
+    } else if (a == "--input") {
+      out.inputs.push_back(value("--input"));
+    } else if (a == "--seeds") {
+      out.seeds = value("--seeds");
+    } else if (a == "--brokers") {
+      const std::string v = value("--brokers");
+      out.brokers = std::atoi(v.c_str());
+      if (out.brokers < 1 || out.brokers > 9) out.error = "--brokers takes 1 to 9";
     } else if (a.size() > 1 && a[0] == '-' && a != "-") {
       out.error = "unknown flag " + a;
     } else {
@@ -126,6 +158,69 @@ int Process(const Args& a) {
   return 0;
 }
 
+int Run(const Args& a) {
+  if (!a.positional.empty()) {
+    std::cerr << "newsflowd run takes no positional arguments\n";
+    return 2;
+  }
+  InstallSignalHandlers();
+  auto rt = BuildRuntime(a.common, StateMode::kConfigured);
+  if (!rt.ok()) {
+    log::Error("cannot start", {{"error", rt.error().message}});
+    return 1;
+  }
+  const auto& cfg = (*rt)->config;
+  log::Info("kafka client properties",
+            {{"brokers", cfg.kafka.embedded ? "embedded" : cfg.kafka.brokers}, [&] {
+               std::string props;
+               for (const auto& [k, v] : config::RedactedProperties(cfg.kafka.properties))
+                 props.append(props.empty() ? "" : ",").append(k + "=" + v);
+               return log::Field{"properties", props};
+             }()});
+  DaemonOptions opts;
+  opts.stop_flag = &g_stop;
+  std::unique_ptr<EmbeddedKafka> embedded;
+  if (cfg.kafka.embedded) {
+    auto ek = EmbeddedKafka::Start(1);
+    if (!ek.ok()) {
+      log::Error("cannot start embedded kafka", {{"error", ek.error().message}});
+      return 1;
+    }
+    embedded = std::move(ek).value();
+    for (const auto& t :
+         {cfg.kafka.input_topic, cfg.kafka.output_topic, cfg.kafka.dead_letter_topic}) {
+      Status s = embedded->CreateTopic(t, 4);
+      if (!s.ok()) log::Warn("embedded kafka", {{"error", s.error().message}});
+    }
+    opts.bootstrap_override = embedded->bootstrap();
+    log::Info("embedded kafka (mock cluster) started", {{"bootstrap", embedded->bootstrap()}});
+  }
+  KafkaDaemon daemon(**rt, opts);
+  return daemon.Run();
+}
+
+int DevKafka(const Args& a) {
+  InstallSignalHandlers();
+  auto ek = EmbeddedKafka::Start(a.brokers);
+  if (!ek.ok()) {
+    std::cerr << "newsflowd dev-kafka: " << ek.error().message << "\n";
+    return 1;
+  }
+  std::cout << "KAFKA_BOOTSTRAP=" << (*ek)->bootstrap() << std::endl;
+  std::cerr << "mock Kafka cluster running (topics are created on first use); Ctrl-C to stop\n";
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return 0;
+}
+
+int Demo(const Args& a) {
+  DemoOptions d;
+  d.common = a.common;
+  d.inputs = a.inputs;
+  d.seeds_dir = a.seeds;
+  d.output = a.output;
+  return RunDemo(d);
+}
+
 }  // namespace
 
 int RunCommand(const std::string& command, const std::vector<std::string>& args,
@@ -135,7 +230,10 @@ int RunCommand(const std::string& command, const std::vector<std::string>& args,
     std::cerr << "newsflowd: " << a.error << "\n\n" << usage;
     return 2;
   }
+  if (command == "run") return Run(a);
   if (command == "check-config") return CheckConfig(a);
+  if (command == "dev-kafka") return DevKafka(a);
+  if (command == "demo") return Demo(a);
   if (command == "process") return Process(a);
   if (command == "version") {
     std::cout << "newsflowd " << NewsflowVersion() << "\n";

@@ -22,6 +22,8 @@ usage:
       --state-dir is given)
   newsflowd check-config [--set KEY=VALUE]... FILE
       validate a config file, printing every error with its path
+  newsflowd demo [--config FILE] [--input FILE.jsonl]... [--seeds DIR] [-o OUTPUT.jsonl]
+      quickstart: embedded Kafka, sample articles through the daemon, enriched records shown
   newsflowd dev-kafka [--brokers N]
       start an in-process mock Kafka cluster, print its bootstrap address, run until stopped
   newsflowd version

@@ -1,0 +1,668 @@
+#include "daemon/kafka_daemon.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "common/log.h"
+#include "common/time.h"
+#include "daemon/admin_server.h"
+#include "daemon/kafka_util.h"
+#include "daemon/metrics.h"
+#include "daemon/offset_tracker.h"
+#include "stages/core/processor.h"
+
+namespace newsflow {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
+};
+using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
+struct Job {
+  Message message;
+  uint64_t epoch;
+  Clock::time_point consumed_at;
+};
+
+// What a delivery report needs to acknowledge an input offset.
+struct Delivery {
+  int32_t partition;
+  uint64_t epoch;
+  int64_t offset;
+  int64_t record_ts_ms;
+  Clock::time_point consumed_at;
+  bool dead_letter;
+  std::string_view stage;   // static
+  std::string_view reason;  // static
+};
+
+// A bounded-by-construction FIFO (the in-flight limits bound what is queued).
+class JobQueue {
+ public:
+  void Push(Job job) {
+    {
+      std::lock_guard lock(mu_);
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+  // Blocks until a job or Close(); false when closed and empty.
+  bool Pop(Job* job) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return closed_ || !jobs_.empty(); });
+    if (jobs_.empty()) return false;
+    *job = std::move(jobs_.front());
+    jobs_.pop_front();
+    return true;
+  }
+  void Close() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+      jobs_.clear();  // abandoned: their offsets are not committed, they will be consumed again
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  bool closed_ = false;
+};
+
+std::string ErrName(rd_kafka_resp_err_t err) { return rd_kafka_err2str(err); }
+
+}  // namespace
+
+struct KafkaDaemon::Impl {
+  Runtime& rt;
+  DaemonOptions options;
+  const config::Config& cfg;
+  DaemonMetrics metrics;
+  OffsetTracker tracker;
+  kafka::Handle consumer;
+  kafka::Handle producer;
+  std::vector<std::unique_ptr<JobQueue>> queues;
+  std::vector<std::thread> workers;
+  std::thread delivery_thread;
+  std::atomic<bool> delivery_running{false};
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> fatal{false};
+  std::atomic<bool> closing{false};
+  std::atomic<bool> ready{false};
+  std::atomic<int64_t> heartbeat_ms{0};
+  std::atomic<uint64_t> n_consumed{0}, n_produced{0}, n_dead{0}, n_dropped{0};
+  std::mutex ack_mu;
+  std::condition_variable ack_cv;  // notified on every acknowledgement
+  std::set<int32_t> assigned;      // consumer thread only
+  std::set<int32_t> paused;        // consumer thread only
+  std::map<int32_t, int64_t> last_consumed_ts;  // consumer thread only
+  std::unique_ptr<AdminServer> admin;
+
+  Impl(Runtime& r, DaemonOptions o)
+      : rt(r), options(std::move(o)), cfg(r.config), metrics(*r.metrics) {}
+
+  // ---- set-up ----
+
+  std::map<std::string, std::string> BaseProps() const {
+    std::map<std::string, std::string> p = cfg.kafka.properties;
+    p["bootstrap.servers"] =
+        options.bootstrap_override.empty() ? cfg.kafka.brokers : options.bootstrap_override;
+    p.emplace("client.id", "newsflowd");
+    return p;
+  }
+
+  Status CreateClients() {
+    auto cprops = BaseProps();
+    cprops["group.id"] = cfg.kafka.group_id;
+    cprops["partition.assignment.strategy"] = "cooperative-sticky";
+    cprops["enable.auto.commit"] = "false";
+    cprops["enable.auto.offset.store"] = "false";
+    cprops["auto.offset.reset"] = cfg.kafka.auto_offset_reset;
+    cprops.emplace("enable.partition.eof", "false");
+    for (const auto& [k, v] : cfg.kafka.consumer_properties) cprops[k] = v;
+    auto cconf = kafka::MakeConf(cprops);
+    if (!cconf.ok()) return cconf.error();
+    rd_kafka_conf_set_opaque(cconf->get(), this);
+    rd_kafka_conf_set_rebalance_cb(cconf->get(), &Impl::RebalanceCb);
+    rd_kafka_conf_set_error_cb(cconf->get(), &Impl::ErrorCb);
+    rd_kafka_conf_set_log_cb(cconf->get(), &Impl::LogCb);
+    auto c = kafka::MakeHandle(RD_KAFKA_CONSUMER, std::move(cconf).value());
+    if (!c.ok()) return c.error();
+    consumer = std::move(c).value();
+    rd_kafka_poll_set_consumer(consumer.get());
+
+    auto pprops = BaseProps();
+    pprops.emplace("enable.idempotence", "true");
+    pprops.emplace("acks", "all");
+    pprops.emplace("linger.ms", "5");
+    pprops.emplace("compression.type", "lz4");
+    for (const auto& [k, v] : cfg.kafka.producer_properties) pprops[k] = v;
+    auto pconf = kafka::MakeConf(pprops);
+    if (!pconf.ok()) return pconf.error();
+    rd_kafka_conf_set_opaque(pconf->get(), this);
+    rd_kafka_conf_set_dr_msg_cb(pconf->get(), &Impl::DeliveryCb);
+    rd_kafka_conf_set_error_cb(pconf->get(), &Impl::ErrorCb);
+    rd_kafka_conf_set_log_cb(pconf->get(), &Impl::LogCb);
+    auto p = kafka::MakeHandle(RD_KAFKA_PRODUCER, std::move(pconf).value());
+    if (!p.ok()) return p.error();
+    producer = std::move(p).value();
+
+    kafka::PartitionList topics(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(topics.get(), cfg.kafka.input_topic.c_str(),
+                                      RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer.get(), topics.get());
+    if (err) return MakeError("subscribe to " + cfg.kafka.input_topic + ": " + ErrName(err));
+    return Status::Ok();
+  }
+
+  // ---- callbacks ----
+
+  static void LogCb(const rd_kafka_t*, int level, const char* fac, const char* buf) {
+    // syslog levels: 0-3 error, 4 warning, 5-6 info, 7 debug.
+    const log::Level l = level <= 3   ? log::Level::kError
+                         : level == 4 ? log::Level::kWarn
+                         : level <= 6 ? log::Level::kInfo
+                                      : log::Level::kDebug;
+    log::Write(l, "librdkafka", {{"facility", fac}, {"message", buf}});
+  }
+
+  static void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      char buf[512];
+      const rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof buf);
+      self->metrics.kafka_errors_fatal->Increment();
+      log::Error("fatal kafka error", {{"error", ErrName(orig)}, {"reason", buf}});
+      self->fatal = true;
+      return;
+    }
+    self->metrics.kafka_errors_transient->Increment();
+    log::Warn("kafka error", {{"error", ErrName(static_cast<rd_kafka_resp_err_t>(err))},
+                              {"reason", reason}});
+  }
+
+  static void RebalanceCb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    static_cast<Impl*>(opaque)->Rebalance(rk, err, parts);
+  }
+
+  static void DeliveryCb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    static_cast<Impl*>(opaque)->Delivered(m);
+  }
+
+  void Rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+    const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      for (int i = 0; i < parts->cnt; ++i) {
+        const int32_t p = parts->elems[i].partition;
+        tracker.Assign(p);
+        assigned.insert(p);
+        paused.erase(p);
+        metrics.Partition(p);
+      }
+      metrics.rebalance_assign->Increment();
+      rd_kafka_error_t* e = nullptr;
+      if (cooperative) {
+        e = rd_kafka_incremental_assign(rk, parts);
+      } else {
+        rd_kafka_assign(rk, parts);
+      }
+      if (e) {
+        log::Error("incremental assign failed", {{"error", rd_kafka_error_string(e)}});
+        rd_kafka_error_destroy(e);
+      }
+      log::Info("partitions assigned", {{"count", std::to_string(parts->cnt)},
+                                        {"assigned", std::to_string(assigned.size())}});
+    } else {
+      const bool lost = rd_kafka_assignment_lost(rk);
+      std::vector<int32_t> revoked;
+      for (int i = 0; i < parts->cnt; ++i) revoked.push_back(parts->elems[i].partition);
+      if (lost) {
+        metrics.rebalance_lost->Increment();
+        log::Warn("partitions lost; in-flight records will be processed by their new owner",
+                  {{"count", std::to_string(revoked.size())}});
+      } else {
+        metrics.rebalance_revoke->Increment();
+        // Finish what is in flight for these partitions (bounded), then commit it while we
+        // still own them.
+        if (!closing) WaitDrained(revoked, Clock::now() + std::chrono::milliseconds(
+                                                            cfg.pipeline.shutdown_grace_ms));
+        Commit(revoked);
+      }
+      for (int32_t p : revoked) {
+        tracker.Revoke(p);  // late acknowledgements are now ignored; queued jobs are skipped
+        assigned.erase(p);
+        paused.erase(p);
+      }
+      if (cooperative) {
+        rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts);
+        if (e) rd_kafka_error_destroy(e);
+      } else {
+        rd_kafka_assign(rk, nullptr);
+      }
+      log::Info("partitions revoked", {{"count", std::to_string(revoked.size())},
+                                       {"lost", lost ? "true" : "false"}});
+    }
+    metrics.assigned_partitions->Set(static_cast<double>(assigned.size()));
+  }
+
+  void Delivered(const rd_kafka_message_t* m) {
+    std::unique_ptr<Delivery> d(static_cast<Delivery*>(m->_private));
+    if (m->err) {
+      (d->dead_letter ? metrics.dead_letter_delivery_failures : metrics.output_delivery_failures)
+          ->Increment();
+      log::Error("record not delivered; stopping without committing it",
+                 {{"topic", rd_kafka_topic_name(m->rkt)},
+                  {"error", ErrName(m->err)},
+                  {"source_partition", std::to_string(d->partition)},
+                  {"source_offset", std::to_string(d->offset)}});
+      fatal = true;
+      ack_cv.notify_all();
+      return;
+    }
+    if (!tracker.Ack(d->partition, d->epoch, d->offset)) return;  // revoked meanwhile
+    if (d->dead_letter) {
+      metrics.DeadLettered(d->stage, d->reason);
+      ++n_dead;
+    } else {
+      metrics.produced->Increment();
+      ++n_produced;
+    }
+    const auto now = Clock::now();
+    metrics.processing_latency->Observe(
+        std::chrono::duration<double>(now - d->consumed_at).count());
+    if (d->record_ts_ms > 0) {
+      metrics.end_to_end_latency->Observe(
+          std::max<int64_t>(0, NowMillis() - d->record_ts_ms) / 1000.0);
+    }
+    ack_cv.notify_all();
+  }
+
+  // ---- workers ----
+
+  void Worker(int index) {
+    RecordProcessor processor(*rt.pipeline, rt.parse_options, rt.info, index);
+    Job job;
+    while (queues[index]->Pop(&job)) {
+      rd_kafka_message_t* m = job.message.get();
+      if (!tracker.Owned(m->partition, job.epoch)) continue;  // revoked: the new owner redoes it
+      Origin origin;
+      origin.topic = cfg.kafka.input_topic;
+      origin.partition = m->partition;
+      origin.offset = m->offset;
+      rd_kafka_timestamp_type_t tstype;
+      origin.timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
+      const std::string_view value(static_cast<const char*>(m->payload), m->len);
+      const std::string_view key(static_cast<const char*>(m->key), m->key_len);
+      const ProcessResult& r = processor.Process(value, key, origin, NowMillis());
+      auto d = std::make_unique<Delivery>(Delivery{m->partition, job.epoch, m->offset,
+                                                   origin.timestamp_ms, job.consumed_at, false,
+                                                   r.stage, r.reason});
+      if (r.fate == RecordFate::kDropped) {
+        metrics.Dropped(r.stage, r.reason);
+        ++n_dropped;
+        tracker.Ack(m->partition, job.epoch, m->offset);
+        ack_cv.notify_all();
+        continue;
+      }
+      if (r.fate == RecordFate::kOutput) {
+        const std::string& id = r.article->id;
+        rd_kafka_resp_err_t err = Produce(cfg.kafka.output_topic, id, *r.output, nullptr, d.get());
+        if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
+          d->stage = "output";
+          d->reason = "output_too_large";
+          DeadLetter(m, "output", "output_too_large", "the enriched record exceeds the "
+                     "producer's message.max.bytes", std::move(d));
+          continue;
+        }
+        if (err) {
+          ProduceFailed(err, *d);
+          continue;
+        }
+        d.release();  // owned by the delivery report now
+        continue;
+      }
+      d->dead_letter = true;
+      DeadLetter(m, r.stage, r.reason, r.detail, std::move(d));
+    }
+  }
+
+  void DeadLetter(rd_kafka_message_t* m, std::string_view stage, std::string_view reason,
+                  const std::string& detail, std::unique_ptr<Delivery> d) {
+    d->dead_letter = true;
+    d->stage = stage;
+    d->reason = reason;
+    rd_kafka_headers_t* h = rd_kafka_headers_new(8);
+    auto add = [&](const char* name, const std::string& v) {
+      rd_kafka_header_add(h, name, -1, v.data(), static_cast<ssize_t>(v.size()));
+    };
+    add("newsflow.reason", std::string(reason));
+    add("newsflow.stage", std::string(stage));
+    if (!detail.empty()) add("newsflow.detail", detail.substr(0, 1024));
+    add("newsflow.source.topic", cfg.kafka.input_topic);
+    add("newsflow.source.partition", std::to_string(m->partition));
+    add("newsflow.source.offset", std::to_string(m->offset));
+    rd_kafka_timestamp_type_t tstype;
+    add("newsflow.source.timestamp", std::to_string(rd_kafka_message_timestamp(m, &tstype)));
+    const std::string_view key(static_cast<const char*>(m->key), m->key_len);
+    const std::string_view value(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_resp_err_t err = Produce(cfg.kafka.dead_letter_topic, key, value, h, d.get());
+    if (err) {
+      rd_kafka_headers_destroy(h);
+      ProduceFailed(err, *d);
+      return;
+    }
+    d.release();
+  }
+
+  // Produces a copy of `value`; waits while the producer queue is full (back-pressure on this
+  // worker, and through the in-flight bound on the consumer). Ownership of `headers` passes to
+  // librdkafka on success.
+  rd_kafka_resp_err_t Produce(const std::string& topic, std::string_view key,
+                              std::string_view value, rd_kafka_headers_t* headers, Delivery* d) {
+    while (true) {
+      rd_kafka_resp_err_t err;
+      if (headers) {
+        err = rd_kafka_producev(
+            producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+            RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(d), RD_KAFKA_V_END);
+      } else {
+        err = rd_kafka_producev(
+            producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+            RD_KAFKA_V_OPAQUE(d), RD_KAFKA_V_END);
+      }
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) return err;
+      if (fatal) return RD_KAFKA_RESP_ERR__FATAL;
+      std::unique_lock lock(ack_mu);
+      ack_cv.wait_for(lock, std::chrono::milliseconds(20));
+    }
+  }
+
+  void ProduceFailed(rd_kafka_resp_err_t err, const Delivery& d) {
+    (d.dead_letter ? metrics.dead_letter_delivery_failures : metrics.output_delivery_failures)
+        ->Increment();
+    log::Error("cannot produce record; stopping without committing it",
+               {{"error", ErrName(err)},
+                {"source_partition", std::to_string(d.partition)},
+                {"source_offset", std::to_string(d.offset)}});
+    fatal = true;
+    ack_cv.notify_all();
+  }
+
+  // ---- consumer thread ----
+
+  void Dispatch(rd_kafka_message_t* raw) {
+    Message m(raw);
+    if (m->err) {
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+      metrics.kafka_errors_transient->Increment();
+      log::Warn("consume error", {{"error", ErrName(m->err)}});
+      return;
+    }
+    const uint64_t epoch = tracker.Epoch(m->partition);
+    rd_kafka_timestamp_type_t tstype;
+    const int64_t ts = rd_kafka_message_timestamp(m.get(), &tstype);
+    if (epoch == 0 || !tracker.Add(m->partition, epoch, m->offset, ts)) return;
+    metrics.consumed->Increment();
+    ++n_consumed;
+    last_consumed_ts[m->partition] = ts;
+    const size_t q = static_cast<size_t>(m->partition) % queues.size();
+    queues[q]->Push(Job{std::move(m), epoch, Clock::now()});
+  }
+
+  void ApplyBackPressure() {
+    const size_t total = tracker.InFlight();
+    const size_t per = static_cast<size_t>(cfg.pipeline.max_in_flight_per_partition);
+    const size_t all = static_cast<size_t>(cfg.pipeline.max_in_flight);
+    std::vector<int32_t> to_pause, to_resume;
+    for (int32_t p : assigned) {
+      const size_t n = tracker.InFlight(p);
+      const bool over = n >= per || total >= all;
+      const bool under = n <= per / 2 && total <= all / 2;
+      if (over && !paused.count(p)) to_pause.push_back(p);
+      if (under && paused.count(p)) to_resume.push_back(p);
+    }
+    auto apply = [&](const std::vector<int32_t>& ps, bool pause) {
+      if (ps.empty()) return;
+      kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(ps.size())));
+      for (int32_t p : ps)
+        rd_kafka_topic_partition_list_add(list.get(), cfg.kafka.input_topic.c_str(), p);
+      if (pause) {
+        rd_kafka_pause_partitions(consumer.get(), list.get());
+        paused.insert(ps.begin(), ps.end());
+      } else {
+        rd_kafka_resume_partitions(consumer.get(), list.get());
+        for (int32_t p : ps) paused.erase(p);
+      }
+    };
+    apply(to_pause, true);
+    apply(to_resume, false);
+    metrics.paused_partitions->Set(static_cast<double>(paused.size()));
+    metrics.in_flight->Set(static_cast<double>(total));
+  }
+
+  void PauseAll() {
+    std::vector<int32_t> ps(assigned.begin(), assigned.end());
+    if (ps.empty()) return;
+    kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(ps.size())));
+    for (int32_t p : ps)
+      rd_kafka_topic_partition_list_add(list.get(), cfg.kafka.input_topic.c_str(), p);
+    rd_kafka_pause_partitions(consumer.get(), list.get());
+    paused.insert(ps.begin(), ps.end());
+  }
+
+  // Commits acknowledged offsets (synchronously) for `only` partitions (all when empty).
+  void Commit(const std::vector<int32_t>& only = {}) {
+    const auto pending = tracker.PendingCommits(only);
+    if (pending.empty()) return;
+    kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(pending.size())));
+    for (const auto& c : pending) {
+      rd_kafka_topic_partition_list_add(list.get(), cfg.kafka.input_topic.c_str(), c.partition)
+          ->offset = c.offset;
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_commit(consumer.get(), list.get(), 0);
+    if (err) {
+      metrics.commit_failures->Increment();
+      log::Warn("offset commit failed; will retry", {{"error", ErrName(err)}});
+      return;
+    }
+    metrics.commits->Increment();
+    for (const auto& c : pending) {
+      tracker.MarkCommitted(c.partition, c.epoch, c.offset);
+      metrics.Partition(c.partition).committed_offset->Set(static_cast<double>(c.offset));
+    }
+  }
+
+  // Waits until nothing is in flight for `partitions` (all when empty), the deadline passes, or
+  // a fatal error. Delivery reports keep arriving on the delivery thread meanwhile.
+  bool WaitDrained(const std::vector<int32_t>& partitions, Clock::time_point deadline) {
+    auto drained = [&] {
+      if (partitions.empty()) return tracker.InFlight() == 0;
+      for (int32_t p : partitions)
+        if (tracker.InFlight(p) != 0) return false;
+      return true;
+    };
+    std::unique_lock lock(ack_mu);
+    while (!drained()) {
+      if (fatal || Clock::now() >= deadline) return false;
+      ack_cv.wait_for(lock, std::chrono::milliseconds(50));
+    }
+    return true;
+  }
+
+  void RefreshLag() {
+    const int64_t now = NowMillis();
+    std::map<int32_t, int64_t> oldest;
+    for (const auto& s : tracker.States())
+      if (s.in_flight > 0) oldest[s.partition] = s.oldest_in_flight_ts_ms;
+    if (assigned.empty()) return;
+    kafka::PartitionList list(
+        rd_kafka_topic_partition_list_new(static_cast<int>(assigned.size())));
+    for (int32_t p : assigned)
+      rd_kafka_topic_partition_list_add(list.get(), cfg.kafka.input_topic.c_str(), p);
+    rd_kafka_position(consumer.get(), list.get());
+    for (int i = 0; i < list->cnt; ++i) {
+      const int32_t p = list->elems[i].partition;
+      int64_t low = 0, high = 0;
+      if (rd_kafka_get_watermark_offsets(consumer.get(), cfg.kafka.input_topic.c_str(), p, &low,
+                                         &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+          high < 0)
+        continue;
+      int64_t position = list->elems[i].offset;
+      if (position < 0) position = tracker.LastCommitted(p).value_or(low);
+      const int64_t lag = std::max<int64_t>(0, high - position);
+      auto& g = metrics.Partition(p);
+      g.lag_records->Set(static_cast<double>(lag));
+      double seconds = 0;
+      if (auto it = oldest.find(p); it != oldest.end() && it->second > 0) {
+        seconds = (now - it->second) / 1000.0;
+      } else if (lag > 0) {
+        auto lc = last_consumed_ts.find(p);
+        if (lc != last_consumed_ts.end() && lc->second > 0) seconds = (now - lc->second) / 1000.0;
+      }
+      g.lag_seconds->Set(std::max(0.0, seconds));
+    }
+  }
+
+  int Run() {
+    Status s = CreateClients();
+    if (!s.ok()) {
+      log::Error("cannot start", {{"error", s.error().message}});
+      return 1;
+    }
+    delivery_running = true;
+    delivery_thread = std::thread([this] {
+      while (delivery_running) rd_kafka_poll(producer.get(), 100);
+    });
+    const int n = static_cast<int>(cfg.pipeline.workers);
+    for (int i = 0; i < n; ++i) queues.push_back(std::make_unique<JobQueue>());
+    for (int i = 0; i < n; ++i) workers.emplace_back([this, i] { Worker(i); });
+    uint16_t admin_port = 0;
+    if (options.admin_server) {
+      admin = std::make_unique<AdminServer>(
+          rt.metrics, AdminServer::Probes{[this] { return NowMillis() - heartbeat_ms < 60000; },
+                                          [this] { return ready.load(); }});
+      Status a = admin->Start(cfg.admin.listen, static_cast<uint16_t>(cfg.admin.port));
+      if (!a.ok()) {
+        log::Error("cannot start admin server", {{"error", a.error().message}});
+        Shutdown();
+        return 1;
+      }
+      admin_port = admin->port();
+    }
+    heartbeat_ms = NowMillis();
+    ready = true;
+    metrics.ready->Set(1);
+    log::Info("newsflowd running",
+              {{"input", cfg.kafka.input_topic},
+               {"output", cfg.kafka.output_topic},
+               {"group", cfg.kafka.group_id},
+               {"workers", std::to_string(n)},
+               {"stages", std::to_string(rt.pipeline->size())}});
+    if (options.on_ready) options.on_ready(admin_port);
+
+    auto last_commit = Clock::now();
+    auto last_refresh = Clock::now() - std::chrono::seconds(10);
+    auto last_state_refresh = last_refresh;
+    while (!stop_requested && !fatal && !(options.stop_flag && *options.stop_flag)) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), 100);
+      if (m) Dispatch(m);
+      ApplyBackPressure();
+      const auto now = Clock::now();
+      if (now - last_commit >= std::chrono::milliseconds(cfg.pipeline.commit_interval_ms)) {
+        Commit();
+        last_commit = now;
+      }
+      if (now - last_refresh >= std::chrono::seconds(1)) {
+        heartbeat_ms = NowMillis();
+        RefreshLag();
+        metrics.RefreshProcess();
+        last_refresh = now;
+      }
+      if (now - last_state_refresh >= std::chrono::seconds(10)) {
+        metrics.RefreshState(*rt.store);
+        last_state_refresh = now;
+      }
+    }
+    return Drain();
+  }
+
+  int Drain() {
+    ready = false;
+    metrics.ready->Set(0);
+    const bool was_fatal = fatal;
+    log::Info(was_fatal ? "stopping after a fatal error" : "draining",
+              {{"in_flight", std::to_string(tracker.InFlight())}});
+    PauseAll();
+    const auto deadline = Clock::now() + std::chrono::milliseconds(cfg.pipeline.shutdown_grace_ms);
+    // Keep serving the consumer (rebalance callbacks) while in-flight records are acknowledged;
+    // records fetched now are not processed (not tracked, so not committed: consumed again).
+    while (!fatal && tracker.InFlight() > 0 && Clock::now() < deadline) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), 50);
+      if (m) rd_kafka_message_destroy(m);
+      WaitDrained({}, std::min(deadline, Clock::now() + std::chrono::milliseconds(200)));
+    }
+    const size_t abandoned = tracker.InFlight();
+    Shutdown();
+    log::Info("stopped", {{"consumed", std::to_string(n_consumed.load())},
+                          {"produced", std::to_string(n_produced.load())},
+                          {"dead_lettered", std::to_string(n_dead.load())},
+                          {"dropped", std::to_string(n_dropped.load())},
+                          {"abandoned_in_flight", std::to_string(abandoned)}});
+    return fatal ? 1 : 0;
+  }
+
+  void Shutdown() {
+    closing = true;
+    for (auto& q : queues) q->Close();
+    for (auto& w : workers)
+      if (w.joinable()) w.join();
+    workers.clear();
+    if (producer) {
+      // Deliver what the workers produced, then commit what that acknowledged. Anything not
+      // acknowledged in time is simply not committed: consumed again after restart.
+      rd_kafka_flush(producer.get(), 5000);
+    }
+    if (consumer) {
+      Commit();
+      rd_kafka_consumer_close(consumer.get());  // its revoke callback commits nothing new
+      consumer.reset();
+    }
+    delivery_running = false;
+    if (delivery_thread.joinable()) delivery_thread.join();
+    producer.reset();
+    if (admin) admin->Stop();
+  }
+};
+
+KafkaDaemon::KafkaDaemon(Runtime& runtime, DaemonOptions options)
+    : impl_(std::make_unique<Impl>(runtime, std::move(options))) {}
+KafkaDaemon::~KafkaDaemon() = default;
+int KafkaDaemon::Run() { return impl_->Run(); }
+void KafkaDaemon::Stop() { impl_->stop_requested = true; }
+KafkaDaemon::Counts KafkaDaemon::counts() const {
+  return {impl_->n_consumed.load(), impl_->n_produced.load(), impl_->n_dead.load(),
+          impl_->n_dropped.load()};
+}
+
+}  // namespace newsflow
