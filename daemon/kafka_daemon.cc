@@ -472,9 +472,11 @@ struct KafkaDaemon::Impl {
   }
 
   // Commits acknowledged offsets (synchronously) for `only` partitions (all when empty).
-  void Commit(const std::vector<int32_t>& only = {}) {
+  // Returns false when the commit failed (e.g. a rebalance in progress); nothing is lost by
+  // that, but a retry avoids duplicates after a restart or hand-over.
+  bool Commit(const std::vector<int32_t>& only = {}) {
     const auto pending = tracker.PendingCommits(only);
-    if (pending.empty()) return;
+    if (pending.empty()) return true;
     kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(pending.size())));
     for (const auto& c : pending) {
       rd_kafka_topic_partition_list_add(list.get(), cfg.kafka.input_topic.c_str(), c.partition)
@@ -484,13 +486,14 @@ struct KafkaDaemon::Impl {
     if (err) {
       metrics.commit_failures->Increment();
       log::Warn("offset commit failed; will retry", {{"error", ErrName(err)}});
-      return;
+      return false;
     }
     metrics.commits->Increment();
     for (const auto& c : pending) {
       tracker.MarkCommitted(c.partition, c.epoch, c.offset);
       metrics.Partition(c.partition).committed_offset->Set(static_cast<double>(c.offset));
     }
+    return true;
   }
 
   // Waits until nothing is in flight for `partitions` (all when empty), the deadline passes, or
@@ -623,6 +626,12 @@ struct KafkaDaemon::Impl {
       WaitDrained({}, std::min(deadline, Clock::now() + std::chrono::milliseconds(200)));
     }
     const size_t abandoned = tracker.InFlight();
+    // The final commit may meet a rebalance in progress; keep serving the consumer (so the
+    // rebalance completes) and retry until the grace period is over.
+    while (!Commit() && Clock::now() < deadline) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), 100);
+      if (m) rd_kafka_message_destroy(m);
+    }
     Shutdown();
     log::Info("stopped", {{"consumed", std::to_string(n_consumed.load())},
                           {"produced", std::to_string(n_produced.load())},
