@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/time.h"
+#include "daemon/replay.h"
 #include "daemon/demo.h"
 #include "daemon/embedded_kafka.h"
 #include "daemon/file_mode.h"
@@ -29,6 +31,8 @@ struct Args {
   std::vector<std::string> inputs;  // --input (demo)
   std::string seeds;        // --seeds (demo)
   int brokers = 1;          // --brokers (dev-kafka)
+  ReplayOptions replay;     // replay flags
+  std::string fresh_state;  // --fresh-state DIR (replay)
   std::string error;
 };
 
@@ -70,6 +74,38 @@ Args ParseArgs(const std::vector<std::string>& args) {
       out.inputs.push_back(value("--input"));
     } else if (a == "--seeds") {
       out.seeds = value("--seeds");
+    } else if (a == "--name") {
+      out.replay.name = value("--name");
+    } else if (a == "--source-topic") {
+      out.replay.source_topic = value("--source-topic");
+    } else if (a == "--output-topic") {
+      out.replay.output_topic = value("--output-topic");
+    } else if (a == "--from-time" || a == "--to-time") {
+      const std::string v = value(a.c_str());
+      auto ms = ParseRfc3339(v);
+      if (!ms) out.error = a + ": \"" + v + "\" is not an RFC 3339 timestamp";
+      (a == "--from-time" ? out.replay.from_time_ms : out.replay.to_time_ms) = ms;
+    } else if (a == "--from-offsets" || a == "--to-offsets") {
+      const std::string v = value(a.c_str());
+      if (!ParsePartitionOffsets(
+              v, a == "--from-offsets" ? &out.replay.from_offsets : &out.replay.to_offsets))
+        out.error = a + " takes PARTITION:OFFSET[,PARTITION:OFFSET...]";
+    } else if (a == "--from-beginning") {
+      out.replay.from_offsets.clear();
+      out.replay.from_time_ms.reset();
+    } else if (a == "--rate") {
+      out.replay.max_records_per_s = std::atof(value("--rate").c_str());
+      if (out.replay.max_records_per_s <= 0) out.error = "--rate takes a positive number";
+    } else if (a == "--mb-per-s") {
+      out.replay.max_bytes_per_s = std::atof(value("--mb-per-s").c_str()) * 1e6;
+      if (out.replay.max_bytes_per_s <= 0) out.error = "--mb-per-s takes a positive number";
+    } else if (a == "--progress-interval") {
+      out.replay.progress_interval_s = std::atoi(value("--progress-interval").c_str());
+      if (out.replay.progress_interval_s < 1) out.error = "--progress-interval takes seconds >= 1";
+    } else if (a == "--reset") {
+      out.replay.reset = true;
+    } else if (a == "--fresh-state") {
+      out.fresh_state = value("--fresh-state");
     } else if (a == "--brokers") {
       const std::string v = value("--brokers");
       out.brokers = std::atoi(v.c_str());
@@ -199,6 +235,41 @@ int Run(const Args& a) {
   return daemon.Run();
 }
 
+int Replay(Args a) {
+  if (!a.positional.empty()) {
+    std::cerr << "newsflowd replay takes no positional arguments\n";
+    return 2;
+  }
+  InstallSignalHandlers();
+  if (!a.fresh_state.empty()) {
+    // A separate RocksDB path rebuilt from scratch by this replay; --reset starts it over.
+    if (a.replay.reset) {
+      std::error_code ec;
+      std::filesystem::remove_all(a.fresh_state, ec);
+    }
+    a.common.state_dir = a.fresh_state;
+  }
+  auto rt = BuildRuntime(a.common, StateMode::kConfigured);
+  if (!rt.ok()) {
+    std::string msg = rt.error().message;
+    if (msg.find("lock") != std::string::npos) {
+      msg += "\n(another newsflowd holds this state dir; a replay beside the live daemon needs "
+             "--fresh-state DIR, or stop the daemon to replay against its state)";
+    }
+    log::Error("cannot start replay", {{"error", msg}});
+    return 1;
+  }
+  if ((*rt)->config.kafka.embedded) {
+    log::Error("replay needs a real broker (kafka.embedded is true)");
+    return 2;
+  }
+  DaemonOptions opts;
+  opts.stop_flag = &g_stop;
+  opts.replay = a.replay;
+  KafkaDaemon daemon(**rt, opts);
+  return daemon.Run();
+}
+
 int DevKafka(const Args& a) {
   InstallSignalHandlers();
   auto ek = EmbeddedKafka::Start(a.brokers);
@@ -233,6 +304,7 @@ int RunCommand(const std::string& command, const std::vector<std::string>& args,
   if (command == "run") return Run(a);
   if (command == "check-config") return CheckConfig(a);
   if (command == "dev-kafka") return DevKafka(a);
+  if (command == "replay") return Replay(a);
   if (command == "demo") return Demo(a);
   if (command == "process") return Process(a);
   if (command == "version") {

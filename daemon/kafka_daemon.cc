@@ -2,7 +2,11 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -112,8 +116,28 @@ struct KafkaDaemon::Impl {
   std::map<int32_t, int64_t> last_consumed_ts;  // consumer thread only
   std::unique_ptr<AdminServer> admin;
 
+  // Replay mode only (consumer thread).
+  bool replay_mode = false;
+  std::map<int32_t, ReplayRange> ranges;
+  std::set<int32_t> exhausted;      // consumed up to the end of its range
+  std::map<int32_t, int64_t> positions;  // next offset to consume, refreshed each second
+  Clock::time_point replay_started;
+  uint64_t throttle_records = 0, throttle_bytes = 0;
+  prometheus::Gauge* replay_remaining = nullptr;
+
+  std::string source_topic;
+  std::string output_topic;
+
   Impl(Runtime& r, DaemonOptions o)
-      : rt(r), options(std::move(o)), cfg(r.config), metrics(*r.metrics) {}
+      : rt(r), options(std::move(o)), cfg(r.config), metrics(*r.metrics) {
+    replay_mode = options.replay.has_value();
+    source_topic = replay_mode && !options.replay->source_topic.empty()
+                       ? options.replay->source_topic
+                       : cfg.kafka.input_topic;
+    output_topic = replay_mode && !options.replay->output_topic.empty()
+                       ? options.replay->output_topic
+                       : cfg.kafka.output_topic;
+  }
 
   // ---- set-up ----
 
@@ -127,7 +151,7 @@ struct KafkaDaemon::Impl {
 
   Status CreateClients() {
     auto cprops = BaseProps();
-    cprops["group.id"] = cfg.kafka.group_id;
+    cprops["group.id"] = replay_mode ? ReplayGroup() : cfg.kafka.group_id;
     cprops["partition.assignment.strategy"] = "cooperative-sticky";
     cprops["enable.auto.commit"] = "false";
     cprops["enable.auto.offset.store"] = "false";
@@ -161,11 +185,12 @@ struct KafkaDaemon::Impl {
     if (!p.ok()) return p.error();
     producer = std::move(p).value();
 
+    if (replay_mode) return StartReplay();
     kafka::PartitionList topics(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(topics.get(), cfg.kafka.input_topic.c_str(),
+    rd_kafka_topic_partition_list_add(topics.get(), source_topic.c_str(),
                                       RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer.get(), topics.get());
-    if (err) return MakeError("subscribe to " + cfg.kafka.input_topic + ": " + ErrName(err));
+    if (err) return MakeError("subscribe to " + source_topic + ": " + ErrName(err));
     return Status::Ok();
   }
 
@@ -301,7 +326,7 @@ struct KafkaDaemon::Impl {
       rd_kafka_message_t* m = job.message.get();
       if (!tracker.Owned(m->partition, job.epoch)) continue;  // revoked: the new owner redoes it
       Origin origin;
-      origin.topic = cfg.kafka.input_topic;
+      origin.topic = source_topic;
       origin.partition = m->partition;
       origin.offset = m->offset;
       rd_kafka_timestamp_type_t tstype;
@@ -321,7 +346,7 @@ struct KafkaDaemon::Impl {
       }
       if (r.fate == RecordFate::kOutput) {
         const std::string& id = r.article->id;
-        rd_kafka_resp_err_t err = Produce(cfg.kafka.output_topic, id, *r.output, nullptr, d.get());
+        rd_kafka_resp_err_t err = Produce(output_topic, id, *r.output, nullptr, d.get());
         if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
           d->stage = "output";
           d->reason = "output_too_large";
@@ -353,7 +378,7 @@ struct KafkaDaemon::Impl {
     add("newsflow.reason", std::string(reason));
     add("newsflow.stage", std::string(stage));
     if (!detail.empty()) add("newsflow.detail", detail.substr(0, 1024));
-    add("newsflow.source.topic", cfg.kafka.input_topic);
+    add("newsflow.source.topic", source_topic);
     add("newsflow.source.partition", std::to_string(m->partition));
     add("newsflow.source.offset", std::to_string(m->offset));
     rd_kafka_timestamp_type_t tstype;
@@ -419,6 +444,15 @@ struct KafkaDaemon::Impl {
       log::Warn("consume error", {{"error", ErrName(m->err)}});
       return;
     }
+    if (replay_mode) {
+      auto it = ranges.find(m->partition);
+      if (it == ranges.end() || m->offset >= it->second.end) {
+        MarkExhausted(m->partition);
+        return;  // past the range: not tracked, not processed
+      }
+      if (m->offset + 1 >= it->second.end) MarkExhausted(m->partition);
+      Throttle(m->len);
+    }
     const uint64_t epoch = tracker.Epoch(m->partition);
     rd_kafka_timestamp_type_t tstype;
     const int64_t ts = rd_kafka_message_timestamp(m.get(), &tstype);
@@ -440,13 +474,13 @@ struct KafkaDaemon::Impl {
       const bool over = n >= per || total >= all;
       const bool under = n <= per / 2 && total <= all / 2;
       if (over && !paused.count(p)) to_pause.push_back(p);
-      if (under && paused.count(p)) to_resume.push_back(p);
+      if (under && paused.count(p) && !exhausted.count(p)) to_resume.push_back(p);
     }
     auto apply = [&](const std::vector<int32_t>& ps, bool pause) {
       if (ps.empty()) return;
       kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(ps.size())));
       for (int32_t p : ps)
-        rd_kafka_topic_partition_list_add(list.get(), cfg.kafka.input_topic.c_str(), p);
+        rd_kafka_topic_partition_list_add(list.get(), source_topic.c_str(), p);
       if (pause) {
         rd_kafka_pause_partitions(consumer.get(), list.get());
         paused.insert(ps.begin(), ps.end());
@@ -466,7 +500,7 @@ struct KafkaDaemon::Impl {
     if (ps.empty()) return;
     kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(ps.size())));
     for (int32_t p : ps)
-      rd_kafka_topic_partition_list_add(list.get(), cfg.kafka.input_topic.c_str(), p);
+      rd_kafka_topic_partition_list_add(list.get(), source_topic.c_str(), p);
     rd_kafka_pause_partitions(consumer.get(), list.get());
     paused.insert(ps.begin(), ps.end());
   }
@@ -479,8 +513,16 @@ struct KafkaDaemon::Impl {
     if (pending.empty()) return true;
     kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(pending.size())));
     for (const auto& c : pending) {
-      rd_kafka_topic_partition_list_add(list.get(), cfg.kafka.input_topic.c_str(), c.partition)
-          ->offset = c.offset;
+      rd_kafka_topic_partition_t* tp =
+          rd_kafka_topic_partition_list_add(list.get(), source_topic.c_str(), c.partition);
+      tp->offset = c.offset;
+      if (replay_mode) {
+        // The range's end travels with the progress, so a restarted replay stops at the same
+        // place even if the topic has grown since.
+        const std::string meta = "end=" + std::to_string(ranges[c.partition].end);
+        tp->metadata = strdup(meta.c_str());
+        tp->metadata_size = meta.size();
+      }
     }
     const rd_kafka_resp_err_t err = rd_kafka_commit(consumer.get(), list.get(), 0);
     if (err) {
@@ -522,12 +564,12 @@ struct KafkaDaemon::Impl {
     kafka::PartitionList list(
         rd_kafka_topic_partition_list_new(static_cast<int>(assigned.size())));
     for (int32_t p : assigned)
-      rd_kafka_topic_partition_list_add(list.get(), cfg.kafka.input_topic.c_str(), p);
+      rd_kafka_topic_partition_list_add(list.get(), source_topic.c_str(), p);
     rd_kafka_position(consumer.get(), list.get());
     for (int i = 0; i < list->cnt; ++i) {
       const int32_t p = list->elems[i].partition;
       int64_t low = 0, high = 0;
-      if (rd_kafka_get_watermark_offsets(consumer.get(), cfg.kafka.input_topic.c_str(), p, &low,
+      if (rd_kafka_get_watermark_offsets(consumer.get(), source_topic.c_str(), p, &low,
                                          &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
           high < 0)
         continue;
@@ -545,6 +587,218 @@ struct KafkaDaemon::Impl {
       }
       g.lag_seconds->Set(std::max(0.0, seconds));
     }
+  }
+
+  // ---- replay ----
+
+  std::string ReplayGroup() const { return cfg.kafka.group_id + ".replay." + options.replay->name; }
+
+  Status StartReplay() {
+    const ReplayOptions& ro = *options.replay;
+    rd_kafka_t* c = consumer.get();
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(c, source_topic.c_str(), nullptr);
+    rd_kafka_resp_err_t err = rd_kafka_metadata(c, 0, rkt, &md, 30000);
+    rd_kafka_topic_destroy(rkt);
+    if (err || md->topic_cnt != 1 || md->topics[0].err) {
+      const std::string why = err ? ErrName(err) : ErrName(md->topics[0].err);
+      if (md) rd_kafka_metadata_destroy(md);
+      return MakeError("replay: cannot read topic " + source_topic + ": " + why, "kafka");
+    }
+    std::vector<int32_t> parts;
+    for (int i = 0; i < md->topics[0].partition_cnt; ++i)
+      parts.push_back(md->topics[0].partitions[i].id);
+    rd_kafka_metadata_destroy(md);
+    std::sort(parts.begin(), parts.end());
+
+    std::map<int32_t, int64_t> low, high;
+    for (int32_t p : parts) {
+      int64_t lo = 0, hi = 0;
+      err = rd_kafka_query_watermark_offsets(c, source_topic.c_str(), p, &lo, &hi, 30000);
+      if (err) return MakeError("replay: watermarks of partition " + std::to_string(p) + ": " +
+                                ErrName(err), "kafka");
+      low[p] = lo;
+      high[p] = hi;
+    }
+    // Offsets for a timestamp: the first offset whose timestamp is >= it (the high watermark
+    // when none is).
+    auto offsets_for = [&](int64_t ts_ms, std::map<int32_t, int64_t>* out) -> Status {
+      kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
+      for (int32_t p : parts)
+        rd_kafka_topic_partition_list_add(list.get(), source_topic.c_str(), p)->offset = ts_ms;
+      rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(c, list.get(), 30000);
+      if (e) return MakeError("replay: offsets for time: " + ErrName(e), "kafka");
+      for (int i = 0; i < list->cnt; ++i) {
+        const auto& tp = list->elems[i];
+        (*out)[tp.partition] = tp.offset >= 0 ? tp.offset : high[tp.partition];
+      }
+      return Status::Ok();
+    };
+    std::map<int32_t, int64_t> start = low, end = high;
+    if (ro.from_time_ms) {
+      Status s = offsets_for(*ro.from_time_ms, &start);
+      if (!s.ok()) return s;
+    }
+    for (const auto& [p, o] : ro.from_offsets) {
+      if (!low.count(p)) return MakeError("replay: no partition " + std::to_string(p), "config");
+      start[p] = std::max(o, low[p]);
+    }
+    if (ro.to_time_ms) {
+      Status s = offsets_for(*ro.to_time_ms, &end);
+      if (!s.ok()) return s;
+    }
+    for (const auto& [p, o] : ro.to_offsets) {
+      if (!high.count(p)) return MakeError("replay: no partition " + std::to_string(p), "config");
+      end[p] = std::min(o, high[p]);
+    }
+    // Earlier progress of this replay (same name): resume there, with the end it recorded.
+    kafka::PartitionList committed(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
+    for (int32_t p : parts) rd_kafka_topic_partition_list_add(committed.get(), source_topic.c_str(), p);
+    if (!ro.reset) {
+      err = rd_kafka_committed(c, committed.get(), 30000);
+      if (err) return MakeError("replay: reading progress: " + ErrName(err), "kafka");
+    }
+    kafka::PartitionList assign(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
+    int resumed = 0;
+    for (int i = 0; i < committed->cnt; ++i) {
+      const auto& tp = committed->elems[i];
+      ReplayRange r{start[tp.partition], end[tp.partition], start[tp.partition]};
+      if (!ro.reset && tp.offset >= 0 && tp.metadata_size > 4) {
+        const std::string meta(static_cast<const char*>(tp.metadata), tp.metadata_size);
+        if (meta.rfind("end=", 0) == 0) {
+          r.end = std::stoll(meta.substr(4));
+          r.resume = std::max(tp.offset, r.start);
+          ++resumed;
+        }
+      }
+      ranges[tp.partition] = r;
+      if (r.resume >= r.end) {
+        exhausted.insert(tp.partition);
+        continue;
+      }
+      tracker.Assign(tp.partition);
+      assigned.insert(tp.partition);
+      metrics.Partition(tp.partition);
+      rd_kafka_topic_partition_list_add(assign.get(), source_topic.c_str(), tp.partition)->offset =
+          r.resume;
+    }
+    if (assign->cnt > 0) {
+      err = rd_kafka_assign(c, assign.get());
+      if (err) return MakeError("replay: assign: " + ErrName(err), "kafka");
+    }
+    replay_remaining = &prometheus::BuildGauge()
+                            .Name("newsflow_replay_remaining_records")
+                            .Help("Records left in the replay's range")
+                            .Register(*rt.metrics)
+                            .Add({{"replay", options.replay->name}});
+    replay_started = Clock::now();
+    int64_t total = 0;
+    for (const auto& [p, r] : ranges) total += std::max<int64_t>(0, r.end - r.resume);
+    log::Info("replay planned", {{"name", ro.name},
+                                 {"group", ReplayGroup()},
+                                 {"source", source_topic},
+                                 {"output", output_topic},
+                                 {"partitions", std::to_string(parts.size())},
+                                 {"records", std::to_string(total)},
+                                 {"resumed_partitions", std::to_string(resumed)}});
+    metrics.assigned_partitions->Set(static_cast<double>(assigned.size()));
+    return Status::Ok();
+  }
+
+  void MarkExhausted(int32_t partition) {
+    if (!exhausted.insert(partition).second) return;
+    kafka::PartitionList list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), source_topic.c_str(), partition);
+    rd_kafka_pause_partitions(consumer.get(), list.get());
+    paused.insert(partition);
+  }
+
+  // Holds the consumer back so that records (and bytes) per second stay within the limits.
+  void Throttle(size_t bytes) {
+    const ReplayOptions& ro = *options.replay;
+    ++throttle_records;
+    throttle_bytes += bytes;
+    double due = 0;
+    if (ro.max_records_per_s > 0) due = std::max(due, throttle_records / ro.max_records_per_s);
+    if (ro.max_bytes_per_s > 0) due = std::max(due, throttle_bytes / ro.max_bytes_per_s);
+    const auto when = replay_started + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(due));
+    while (Clock::now() < when && !stop_requested && !(options.stop_flag && *options.stop_flag))
+      std::this_thread::sleep_for(std::min<Clock::duration>(when - Clock::now(),
+                                                            std::chrono::milliseconds(100)));
+  }
+
+  void RefreshPositions() {
+    if (assigned.empty()) return;
+    kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(assigned.size())));
+    for (int32_t p : assigned) rd_kafka_topic_partition_list_add(list.get(), source_topic.c_str(), p);
+    rd_kafka_position(consumer.get(), list.get());
+    for (int i = 0; i < list->cnt; ++i)
+      if (list->elems[i].offset >= 0) positions[list->elems[i].partition] = list->elems[i].offset;
+  }
+
+  // Done when every partition was consumed to the end of its range (control records and
+  // compaction can leave gaps, hence the position check) and nothing is in flight.
+  bool ReplayDone() {
+    RefreshPositions();
+    for (const auto& [p, r] : ranges) {
+      auto it = positions.find(p);
+      if (it != positions.end() && it->second >= r.end) MarkExhausted(p);
+      if (!exhausted.count(p)) return false;
+    }
+    return tracker.InFlight() == 0;
+  }
+
+  void ReplayProgress(bool final) {
+    int64_t total = 0, done = 0;
+    std::string per;
+    for (const auto& [p, r] : ranges) {
+      const int64_t size = std::max<int64_t>(0, r.end - r.start);
+      int64_t at = r.resume;
+      if (auto c = tracker.LastCommitted(p)) at = std::max(at, *c);
+      if (auto it = positions.find(p); it != positions.end()) at = std::max(at, it->second);
+      if (exhausted.count(p) && tracker.InFlight(p) == 0) at = r.end;
+      const int64_t d = std::clamp<int64_t>(at - r.start, 0, size);
+      total += size;
+      done += d;
+      per += " p" + std::to_string(p) + ":" + std::to_string(size ? 100 * d / size : 100) + "%";
+    }
+    const double secs = std::chrono::duration<double>(Clock::now() - replay_started).count();
+    const uint64_t processed = n_produced + n_dead + n_dropped;
+    const double rate = secs > 0 ? processed / secs : 0;
+    const int64_t left = total - done;
+    if (replay_remaining) replay_remaining->Set(static_cast<double>(left));
+    const std::string eta = rate > 0 ? std::to_string(static_cast<int64_t>(left / rate)) + "s" : "?";
+    const int pct = total ? static_cast<int>(100 * done / total) : 100;
+    if (final) {
+      if (isatty(2)) std::fputs("\n", stderr);
+      std::printf("replay %s: %llu records from %s (produced %llu, dead-lettered %llu, dropped "
+                  "%llu) in %.1f s, %.0f records/s%s\n",
+                  options.replay->name.c_str(), static_cast<unsigned long long>(processed),
+                  source_topic.c_str(), static_cast<unsigned long long>(n_produced.load()),
+                  static_cast<unsigned long long>(n_dead.load()),
+                  static_cast<unsigned long long>(n_dropped.load()), secs, rate,
+                  fatal ? " (stopped by an error)" : "");
+      std::fflush(stdout);
+      return;
+    }
+    if (isatty(2)) {
+      const int width = 30, filled = pct * width / 100;
+      std::fprintf(stderr, "\r[%s%s] %3d%% %lld/%lld %.0f rec/s ETA %s%s   ",
+                   std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                   pct, static_cast<long long>(done), static_cast<long long>(total), rate,
+                   eta.c_str(), per.c_str());
+      return;
+    }
+    static Clock::time_point last_line;
+    if (Clock::now() - last_line < std::chrono::seconds(options.replay->progress_interval_s)) return;
+    last_line = Clock::now();
+    log::Info("replay progress", {{"done", std::to_string(done)},
+                                  {"total", std::to_string(total)},
+                                  {"percent", std::to_string(pct)},
+                                  {"records_per_s", std::to_string(static_cast<int64_t>(rate))},
+                                  {"eta", eta},
+                                  {"partitions", per.empty() ? "" : per.substr(1)}});
   }
 
   int Run() {
@@ -577,7 +831,7 @@ struct KafkaDaemon::Impl {
     ready = true;
     metrics.ready->Set(1);
     log::Info("newsflowd running",
-              {{"input", cfg.kafka.input_topic},
+              {{"input", source_topic},
                {"output", cfg.kafka.output_topic},
                {"group", cfg.kafka.group_id},
                {"workers", std::to_string(n)},
@@ -596,8 +850,13 @@ struct KafkaDaemon::Impl {
         Commit();
         last_commit = now;
       }
+      if (replay_mode && ReplayDone()) {
+        log::Info("replay range complete; finishing");
+        break;
+      }
       if (now - last_refresh >= std::chrono::seconds(1)) {
         heartbeat_ms = NowMillis();
+        if (replay_mode) ReplayProgress(false);
         RefreshLag();
         metrics.RefreshProcess();
         last_refresh = now;
@@ -638,6 +897,7 @@ struct KafkaDaemon::Impl {
                           {"dead_lettered", std::to_string(n_dead.load())},
                           {"dropped", std::to_string(n_dropped.load())},
                           {"abandoned_in_flight", std::to_string(abandoned)}});
+    if (replay_mode) ReplayProgress(true);
     return fatal ? 1 : 0;
   }
 

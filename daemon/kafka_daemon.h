@@ -16,8 +16,10 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "daemon/replay.h"
 #include "daemon/setup.h"
 
 namespace newsflow {
@@ -31,6 +33,8 @@ struct DaemonOptions {
   bool admin_server = true;
   // Checked by the consumer loop: set (e.g. from a signal handler) to drain and stop.
   const std::atomic<bool>* stop_flag = nullptr;
+  // Replay mode (daemon/replay.h): a manual assignment of a range; exits when done.
+  std::optional<ReplayOptions> replay;
 };
 
 class KafkaDaemon {

@@ -20,6 +20,12 @@ usage:
                     [--dead-letter FILE] [-o OUTPUT.jsonl] [INPUT.jsonl|-]
       run the same stage chain over JSON lines, no Kafka (fresh temporary state unless
       --state-dir is given)
+  newsflowd replay [--config FILE] [--name NAME] [--source-topic TOPIC] [--output-topic TOPIC]
+                   [--from-time RFC3339 | --from-offsets P:O,... | --from-beginning]
+                   [--to-time RFC3339 | --to-offsets P:O,...] [--rate N] [--mb-per-s X]
+                   [--fresh-state DIR] [--reset] [--progress-interval S]
+      reprocess a range of the input topic (or re-drive a dead-letter topic) under its own
+      consumer group, then exit 0 with a summary; a restarted replay resumes
   newsflowd check-config [--set KEY=VALUE]... FILE
       validate a config file, printing every error with its path
   newsflowd demo [--config FILE] [--input FILE.jsonl]... [--seeds DIR] [-o OUTPUT.jsonl]

@@ -74,7 +74,7 @@ void CreateTopic(const std::string& topic, int partitions) {
 }
 
 void Produce(const std::string& topic, const std::vector<std::string>& values,
-             const std::vector<std::string>& keys, int32_t partition) {
+             const std::vector<std::string>& keys, int32_t partition, int64_t timestamp_ms) {
   rd_kafka_t* rk = NewClient(RD_KAFKA_PRODUCER, {{"linger.ms", "5"}, {"acks", "all"}});
   for (size_t i = 0; i < values.size(); ++i) {
     const std::string* key = i < keys.size() ? &keys[i] : nullptr;
@@ -84,7 +84,7 @@ void Produce(const std::string& topic, const std::vector<std::string>& values,
           RD_KAFKA_V_PARTITION(partition),
           RD_KAFKA_V_KEY(key ? const_cast<char*>(key->data()) : nullptr, key ? key->size() : 0),
           RD_KAFKA_V_VALUE(const_cast<char*>(values[i].data()), values[i].size()),
-          RD_KAFKA_V_END);
+          RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(rk, 50);
         continue;

@@ -31,8 +31,10 @@ struct Record {
 };
 
 // Produces the values (with keys when given) and waits until all are acknowledged.
+// `timestamp_ms` > 0 sets every record's timestamp.
 void Produce(const std::string& topic, const std::vector<std::string>& values,
-             const std::vector<std::string>& keys = {}, int32_t partition = -1);
+             const std::vector<std::string>& keys = {}, int32_t partition = -1,
+             int64_t timestamp_ms = 0);
 
 // Reads the whole topic from the beginning until `expected` records were read and no more
 // arrive for `quiet`, or `timeout` passes.
