@@ -63,7 +63,7 @@ EOF
 
 echo "== newsflowd admin endpoints on $TARGET"
 for path in /healthz /readyz; do
-  status=$(fetch "http://$TARGET$path" | head -n1)
+  status=$(fetch "http://$TARGET$path" | sed -n 1p)
   echo "  $path -> $status"
   [[ $status == 200 ]] || { echo "prometheus-e2e: $path answered $status, expected 200" >&2; exit 1; }
 done
@@ -89,7 +89,7 @@ PROM_PID=$!
 
 ready=0
 for _ in $(seq 1 60); do
-  if [[ $(fetch "http://127.0.0.1:$PORT/-/ready" | head -n1) == 200 ]]; then ready=1; break; fi
+  if [[ $(fetch "http://127.0.0.1:$PORT/-/ready" | sed -n 1p) == 200 ]]; then ready=1; break; fi
   kill -0 "$PROM_PID" 2>/dev/null || break
   sleep 0.5
 done
