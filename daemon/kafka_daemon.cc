@@ -106,7 +106,8 @@ struct KafkaDaemon::Impl {
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> fatal{false};
   std::atomic<bool> closing{false};
-  std::atomic<bool> ready{false};
+  std::atomic<bool> ready{false};      // connected and not draining (/readyz)
+  std::atomic<bool> connected{false};  // a metadata round trip succeeded since the last outage
   std::atomic<int64_t> heartbeat_ms{0};
   std::atomic<uint64_t> n_consumed{0}, n_produced{0}, n_dead{0}, n_dropped{0};
   std::mutex ack_mu;
@@ -216,6 +217,7 @@ struct KafkaDaemon::Impl {
       return;
     }
     self->metrics.kafka_errors_transient->Increment();
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) self->connected = false;
     log::Warn("kafka error", {{"error", ErrName(static_cast<rd_kafka_resp_err_t>(err))},
                               {"reason", reason}});
   }
@@ -589,6 +591,18 @@ struct KafkaDaemon::Impl {
     }
   }
 
+  // Ready means the broker answered a metadata request (since the last all-brokers-down) and we
+  // are not draining.
+  void CheckConnected(std::chrono::milliseconds timeout) {
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err =
+        rd_kafka_metadata(consumer.get(), 0, nullptr, &md, static_cast<int>(timeout.count()));
+    if (md) rd_kafka_metadata_destroy(md);
+    connected = err == RD_KAFKA_RESP_ERR_NO_ERROR;
+    ready = connected.load();
+    metrics.ready->Set(ready ? 1 : 0);
+  }
+
   // ---- replay ----
 
   std::string ReplayGroup() const { return cfg.kafka.group_id + ".replay." + options.replay->name; }
@@ -828,8 +842,7 @@ struct KafkaDaemon::Impl {
       admin_port = admin->port();
     }
     heartbeat_ms = NowMillis();
-    ready = true;
-    metrics.ready->Set(1);
+    CheckConnected(std::chrono::seconds(10));
     log::Info("newsflowd running",
               {{"input", source_topic},
                {"output", cfg.kafka.output_topic},
@@ -856,6 +869,7 @@ struct KafkaDaemon::Impl {
       }
       if (now - last_refresh >= std::chrono::seconds(1)) {
         heartbeat_ms = NowMillis();
+        if (!connected) CheckConnected(std::chrono::milliseconds(500));
         if (replay_mode) ReplayProgress(false);
         RefreshLag();
         metrics.RefreshProcess();
