@@ -161,7 +161,8 @@ std::map<std::string, std::string> Section::StringMap(const std::string& key) {
 Section Section::Child(const std::string& key) { return Section(Get(key), PathOf(key), errors_); }
 
 void Section::Finish() {
-  if (!present()) return;
+  if (finished_ || !present()) return;
+  finished_ = true;
   for (const auto& kv : node_) {
     const std::string k = kv.first.Scalar();
     if (!seen_.count(k)) Error(k, "unknown key");

@@ -56,7 +56,8 @@ class Section {
 
   // Records an error for `key` (path-qualified) found by the caller's own checks.
   void Error(const std::string& key, const std::string& message);
-  // Records an error for each key of this mapping that no accessor asked for. Call once, last.
+  // Records an error for each key of this mapping that no accessor asked for. Call last;
+  // later calls do nothing.
   void Finish();
 
  private:
@@ -67,6 +68,7 @@ class Section {
   std::string path_;
   Errors* errors_;
   std::set<std::string> seen_;
+  bool finished_ = false;
 };
 
 }  // namespace newsflow::config

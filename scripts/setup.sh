@@ -9,16 +9,16 @@
 # (admin HTTP), RocksDB (state), prometheus-cpp (metrics), Catch2 (tests), simdjson (input
 # parsing: fastest validating JSON parser packaged), yaml-cpp (config), libxml2 (HTML parser
 # of the clean stage), ICU (Unicode normalisation), CLD2 (language detection), xxHash (stable
-# fast hashes), zlib (gzip test data), Google Benchmark (stage benchmarks), Prometheus
+# fast hashes), Brotli (reading the language profiles), zlib (gzip test data), Google Benchmark (stage benchmarks), Prometheus
 # (promtool and a real server for the metric checks).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config git python3 python3-venv
+  build-essential cmake ninja-build pkg-config git python3 python3-venv python3-jsonschema
   librdkafka-dev libboost-dev libboost-system-dev librocksdb-dev prometheus-cpp-dev catch2
   libsimdjson-dev libyaml-cpp-dev libxml2-dev libicu-dev libcld2-dev libxxhash-dev zlib1g-dev
-  libbenchmark-dev
+  libbenchmark-dev libbrotli-dev python3-pip
   prometheus
 )
 

@@ -1,9 +1,11 @@
 #include "stages/builtin.h"
 
+#include "stages/language/language_stage.h"
+
 namespace newsflow {
 
 void RegisterBuiltinStages(StageRegistry* registry) {
-  (void)registry;
+  registry->Add(MakeLanguageStageFactory());
 }
 
 }  // namespace newsflow

@@ -1,0 +1,493 @@
+#include "stages/language/detector.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace newsflow::language {
+namespace {
+
+// Log-probability charged for a letter a language's model has never seen in any context, and
+// per order of back-off (a 5-gram unseen but its 3-gram seen costs two steps). Chosen on the
+// even-numbered lines of the development set (see README.md).
+constexpr double kUnknownLogProb = -13.0;
+constexpr double kBackoffLogProb = -1.0;
+// Scale of the log-likelihoods before the softmax that turns them into probabilities: the
+// n-gram model's letters are far from independent, so raw posteriors are overconfident.
+constexpr double kShortScale = 0.35;
+// Weight of the group model's log-likelihood when it re-scores a close-language group (short
+// and long text alike).
+constexpr double kGroupWeight = 1.0;
+// Weight of the group model's whole-word log-likelihood, added to its n-gram one.
+constexpr double kWordWeight = 6.0;
+// Letters of long text on which the n-gram model checks CLD2's verdict.
+constexpr size_t kVerifyLetters = 100;
+// The check reads trigrams only (no back-off): they suffice to catch CLD2's slips, at a fraction
+// of the lookups.
+constexpr uint32_t kVerifyOrder = 3;
+// On long text the n-gram model stops reading once its leader is this far ahead (log-likelihood;
+// a posterior above 0.9999 after kShortScale).
+constexpr double kStopMargin = 30.0;
+
+// Languages CLD2 and the n-gram model confuse among themselves, decided by the n-gram model.
+const std::vector<std::vector<std::string_view>> kCloseGroups = {{"bs", "hr", "sr"},
+                                                                 {"id", "ms"},
+                                                                 {"nb", "nn", "da", "no"},
+                                                                 {"es", "pt", "gl", "ca"},
+                                                                 {"cs", "sk"},
+                                                                 {"ru", "uk", "be"},
+                                                                 {"bg", "mk"},
+                                                                 {"af", "nl"},
+                                                                 {"xh", "zu"},
+                                                                 {"st", "tn"},
+                                                                 {"hi", "mr"},
+                                                                 {"fa", "ar", "ur"},
+                                                                 {"sl", "hr"},
+                                                                 {"et", "fi"},
+                                                                 {"lv", "lt"}};
+
+// Scripts that, in news, one language owns. Han and kana are decided apart (zh/ja).
+const char* ScriptLanguage(Script s) {
+  switch (s) {
+    case Script::kGreek:
+      return "el";
+    case Script::kHebrew:
+      return "he";
+    case Script::kHangul:
+      return "ko";
+    case Script::kThai:
+      return "th";
+    case Script::kBengali:
+      return "bn";
+    case Script::kGurmukhi:
+      return "pa";
+    case Script::kGujarati:
+      return "gu";
+    case Script::kTamil:
+      return "ta";
+    case Script::kTelugu:
+      return "te";
+    case Script::kKannada:
+      return "kn";
+    case Script::kMalayalam:
+      return "ml";
+    case Script::kOriya:
+      return "or";
+    case Script::kSinhala:
+      return "si";
+    case Script::kArmenian:
+      return "hy";
+    case Script::kGeorgian:
+      return "ka";
+    case Script::kEthiopic:
+      return "am";
+    case Script::kKhmer:
+      return "km";
+    case Script::kLao:
+      return "lo";
+    case Script::kMyanmar:
+      return "my";
+    case Script::kTibetan:
+      return "bo";
+    case Script::kThaana:
+      return "dv";
+    default:
+      return nullptr;
+  }
+}
+
+// CLD2's codes that differ from ISO 639-1 or that name a variant.
+std::string_view NormalizeCld2(std::string_view code) {
+  if (code == "iw") return "he";
+  if (code == "jw") return "jv";
+  if (code == "no") return "nb";
+  if (code == "zh-Hant" || code == "zh-TW") return "zh";
+  if (code == "un" || code.starts_with("xx") || code == "zzb" || code == "zzh" || code == "zzp") {
+    return "";
+  }
+  return code;
+}
+
+void AddWeight(std::vector<std::pair<std::string, double>>* w, std::string_view code,
+               double weight) {
+  for (auto& [c, v] : *w) {
+    if (c == code) {
+      v += weight;
+      return;
+    }
+  }
+  w->emplace_back(std::string(code), weight);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Detector>> Detector::Create(const DetectorOptions& options) {
+  auto d = std::unique_ptr<Detector>(new Detector(options));
+  if (!options.model.empty()) {
+    auto model = NgramModel::Load(options.model);
+    if (!model.ok()) return model.error();
+    d->model_ = std::move(model.value());
+    if (!options.group_model.empty()) {
+      auto group_model = NgramModel::Load(options.group_model);
+      if (!group_model.ok()) return group_model.error();
+      d->group_model_ = std::move(group_model.value());
+      for (const std::string& code : d->model_->languages()) {
+        d->group_model_index_.push_back(d->group_model_->LanguageIndex(code));
+      }
+    }
+    d->group_of_language_.assign(d->model_->languages().size(), -1);
+    for (const auto& group : kCloseGroups) {
+      std::vector<int> members;
+      for (std::string_view code : group) {
+        const int i = d->model_->LanguageIndex(code);
+        if (i >= 0) members.push_back(i);
+      }
+      if (members.size() < 2) continue;
+      d->groups_.push_back(members);
+    }
+    for (size_t g = 0; g < d->groups_.size(); ++g) {
+      for (int i : d->groups_[g]) {
+        // A language in two groups (hr) keeps the first: the one it is most confused within.
+        if (d->group_of_language_[i] < 0) d->group_of_language_[i] = static_cast<int>(g);
+      }
+    }
+  }
+  return d;
+}
+
+const std::vector<int>* Detector::GroupOf(std::string_view code) const {
+  if (!model_) return nullptr;
+  const int i = model_->LanguageIndex(code);
+  if (i < 0 || group_of_language_[i] < 0) return nullptr;
+  return &groups_[group_of_language_[i]];
+}
+
+void Detector::ScoreNgrams(const NgramModel& model, const std::vector<int>& candidates, Scratch* s,
+                           std::vector<double>* scores, uint32_t max_order, uint32_t min_order,
+                           double stop_margin) const {
+  const size_t n_lang = model.languages().size();
+  scores->assign(n_lang, 0.0);
+  if (s->values.size() < n_lang) {
+    s->values.assign(n_lang, 0.0);
+    s->stamps.assign(n_lang, 0);
+    s->stamp = 0;
+  }
+  // Lower orders are looked up only while some candidate has no value yet: with a few close
+  // candidates the longest n-gram usually serves them all.
+  const bool prefetch = candidates.size() > 8;
+  s->is_candidate.assign(n_lang, 0);
+  for (int c : candidates) s->is_candidate[c] = 1;
+  const Tokenized& tok = s->tok;
+  uint32_t positions = 0;
+  for (const Tokenized::Word& w : tok.words) {
+    if (stop_margin > 0 && positions >= 64) {
+      // Enough text once the leader is out of reach: long texts rarely need all of it.
+      positions = 0;
+      double first = -1e300, second = -1e300;
+      for (int c : candidates) {
+        const double v = (*scores)[c];
+        if (v > first) {
+          second = first;
+          first = v;
+        } else if (v > second) {
+          second = v;
+        }
+      }
+      if (first - second >= stop_margin) return;
+    }
+    positions += w.end - w.begin;
+    for (uint32_t end = w.begin + 1; end <= w.end; ++end) {
+      if (++s->stamp == 0) {  // wrapped: reset so old stamps cannot match
+        std::fill(s->stamps.begin(), s->stamps.end(), 0);
+        s->stamp = 1;
+      }
+      const uint32_t top = std::min<uint32_t>(max_order, end - w.begin);
+      if (top < min_order) continue;
+      uint64_t keys[kMaxNgramOrder + 1];
+      for (uint32_t n = top; n >= min_order; --n) {
+        keys[n] = NgramKey(tok.Span(end - n, end));
+        // Many candidates need most orders: overlap their cache misses. A few candidates are
+        // usually all served by the longest n-gram, so the others would be wasted loads.
+        if (prefetch) model.Prefetch(keys[n]);
+      }
+      size_t found = 0;  // candidates with a value at this position
+      for (uint32_t n = top; n >= min_order && found < candidates.size(); --n) {
+        const double penalty = kBackoffLogProb * static_cast<double>(top - n);
+        for (const NgramPosting& p : model.FindKey(keys[n])) {
+          if (s->stamps[p.language] != s->stamp) {
+            s->stamps[p.language] = s->stamp;
+            s->values[p.language] = p.log_prob_milli * 0.001 + penalty;
+            found += s->is_candidate[p.language];
+          }
+        }
+      }
+      for (int c : candidates) {
+        (*scores)[c] += s->stamps[c] == s->stamp ? s->values[c] : kUnknownLogProb;
+      }
+    }
+  }
+}
+
+void Detector::ScoreWords(const NgramModel& model, const std::vector<int>& candidates, Scratch* s,
+                          std::vector<double>* scores) const {
+  std::string& key = s->chunk;
+  key.assign(1, kWordPrefix);
+  const auto unseen = model.Find(key);
+  if (unseen.empty()) return;  // a model without word entries
+  const size_t n_lang = model.languages().size();
+  s->word_unseen.assign(n_lang, kUnknownLogProb);
+  for (const NgramPosting& p : unseen) s->word_unseen[p.language] = p.log_prob_milli * 0.001;
+  for (const Tokenized::Word& w : s->tok.words) {
+    if (++s->stamp == 0) {
+      std::fill(s->stamps.begin(), s->stamps.end(), 0);
+      s->stamp = 1;
+    }
+    key.resize(1);
+    key += s->tok.Span(w.begin, w.end);
+    for (const NgramPosting& p : model.Find(key)) {
+      s->stamps[p.language] = s->stamp;
+      s->values[p.language] = p.log_prob_milli * 0.001;
+    }
+    for (int c : candidates) {
+      (*scores)[c] += kWordWeight * (s->stamps[c] == s->stamp ? s->values[c] : s->word_unseen[c]);
+    }
+  }
+}
+
+void Detector::ApplyGroupModel(Scratch* s, double weight) const {
+  if (!group_model_) return;
+  int best = -1;
+  for (int c : s->candidates) {
+    if (best < 0 || s->scores[c] > s->scores[best]) best = c;
+  }
+  if (best < 0 || group_of_language_[best] < 0) return;
+  const std::vector<int>& group = groups_[group_of_language_[best]];
+  s->group_candidates.clear();
+  for (int c : group) {
+    if (group_model_index_[c] >= 0 &&
+        std::find(s->candidates.begin(), s->candidates.end(), c) != s->candidates.end()) {
+      s->group_candidates.push_back(group_model_index_[c]);
+    }
+  }
+  if (s->group_candidates.size() < 2) return;
+  ScoreNgrams(*group_model_, s->group_candidates, s, &s->group_scores);
+  ScoreWords(*group_model_, s->group_candidates, s, &s->group_scores);
+  // Relative to the group's best, so that the group as a whole keeps its standing against
+  // languages outside it.
+  double top = -1e300;
+  for (int g : s->group_candidates) top = std::max(top, s->group_scores[g]);
+  for (int c : group) {
+    const int g = group_model_index_[c];
+    if (g >= 0 && std::find(s->group_candidates.begin(), s->group_candidates.end(), g) !=
+                      s->group_candidates.end()) {
+      s->scores[c] += weight * (s->group_scores[g] - top);
+    }
+  }
+}
+
+int Detector::BestCandidate(const Scratch& s, double* probability) const {
+  int best = -1;
+  for (int c : s.candidates) {
+    if (best < 0 || s.scores[c] > s.scores[best]) best = c;
+  }
+  if (best < 0) return -1;
+  double sum = 0;
+  for (int c : s.candidates) sum += std::exp((s.scores[c] - s.scores[best]) * kShortScale);
+  *probability = 1.0 / sum;
+  return best;
+}
+
+void Detector::Detect(std::string_view title, std::string_view body, Scratch* s,
+                      LanguageResult* out) const {
+  *out = LanguageResult{};
+  if (body.size() > static_cast<size_t>(options_.max_text_bytes)) {
+    body = body.substr(0, static_cast<size_t>(options_.max_text_bytes));
+  }
+  if (body.size() >= static_cast<size_t>(options_.long_text_bytes)) {
+    DetectLong(body, s, out);
+    if (out->code != "und") return;
+  }
+  DetectShort(title, body, s, out);
+}
+
+void Detector::DetectShort(std::string_view title, std::string_view body, Scratch* s,
+                           LanguageResult* out) const {
+  const size_t max_letters = static_cast<size_t>(options_.max_ngram_letters);
+  s->tok.clear();
+  Tokenize(title, max_letters, &s->tok);
+  Tokenize(body, max_letters, &s->tok);
+  const Tokenized& tok = s->tok;
+  if (tok.letter_count < static_cast<size_t>(options_.min_letters)) return;  // und
+
+  const Script script = tok.DominantScript();
+  const double script_share = static_cast<double>(tok.script_letters[static_cast<size_t>(script)]) /
+                              static_cast<double>(tok.letter_count);
+  const uint32_t kana = tok.script_letters[static_cast<size_t>(Script::kKana)];
+  const uint32_t han = tok.script_letters[static_cast<size_t>(Script::kHan)];
+  const char* owner = ScriptLanguage(script);
+  if (script == Script::kHan || script == Script::kKana) {
+    // Japanese writes kana between its kanji; Chinese has none.
+    owner = kana * 20 >= han + kana ? "ja" : "zh";
+  }
+  if (owner != nullptr) {
+    out->code = std::string(owner);
+    out->confidence = script == Script::kHan || script == Script::kKana
+                          ? static_cast<double>(han + kana) / tok.letter_count
+                          : script_share;
+    out->reliable = out->confidence >= options_.reliable_confidence;
+    return;
+  }
+
+  if (!model_) {
+    s->chunk.assign(title);
+    s->chunk.push_back('\n');
+    s->chunk.append(body);
+    CLD2::Language language3[3];
+    int percent3[3];
+    double scores3[3];
+    int text_bytes = 0;
+    int valid_prefix = 0;
+    bool reliable = false;
+    CLD2::CLDHints hints = {nullptr, nullptr, CLD2::UNKNOWN_ENCODING, CLD2::UNKNOWN_LANGUAGE};
+    CLD2::ExtDetectLanguageSummaryCheckUTF8(s->chunk.data(), static_cast<int>(s->chunk.size()),
+                                            true, &hints, 0, language3, percent3, scores3, nullptr,
+                                            &text_bytes, &reliable, &valid_prefix);
+    const std::string_view code = NormalizeCld2(CLD2::LanguageCode(language3[0]));
+    if (code.empty()) return;
+    out->code = std::string(code);
+    // Without the n-gram model there is nothing to calibrate against: CLD2's own flag.
+    out->confidence = reliable ? 0.9 : 0.5;
+    out->reliable = out->confidence >= options_.reliable_confidence;
+    return;
+  }
+
+  s->candidates.clear();
+  for (size_t i = 0; i < model_->languages().size(); ++i) s->candidates.push_back(int(i));
+  ScoreNgrams(*model_, s->candidates, s, &s->scores);
+  ApplyGroupModel(s, kGroupWeight);
+  double p = 0;
+  const int best = BestCandidate(*s, &p);
+  if (best < 0) return;
+  out->code = model_->languages()[best];
+  out->confidence = p * script_share;
+  out->reliable = out->confidence >= options_.reliable_confidence;
+}
+
+void Detector::DetectLong(std::string_view body, Scratch* s, LanguageResult* out) const {
+  s->weights.clear();
+  // One CLD2 call over the whole body (its per-call set-up costs more than scoring a
+  // paragraph); its result chunks say which bytes are in which language.
+  CLD2::ResultChunkVector& spans = s->cld2_chunks;
+  spans.clear();
+  CLD2::Language language3[3];
+  int percent3[3];
+  double scores3[3];
+  int text_bytes = 0;
+  int valid_prefix = 0;
+  bool reliable = false;
+  CLD2::CLDHints hints = {nullptr, nullptr, CLD2::UNKNOWN_ENCODING, CLD2::UNKNOWN_LANGUAGE};
+  CLD2::ExtDetectLanguageSummaryCheckUTF8(body.data(), static_cast<int>(body.size()), true, &hints,
+                                          0, language3, percent3, scores3, &spans, &text_bytes,
+                                          &reliable, &valid_prefix);
+  struct Chunk {
+    size_t begin, end;
+    std::string_view top;  // "" when CLD2 could not tell
+  };
+  std::vector<Chunk> chunks;  // small: CLD2 merges neighbouring spans of one language
+  double total = 0;
+  double unknown = 0;
+  for (const CLD2::ResultChunk& r : spans) {
+    if (r.bytes <= 0) continue;
+    const std::string_view code =
+        NormalizeCld2(CLD2::LanguageCode(static_cast<CLD2::Language>(r.lang1)));
+    if (code.empty()) {
+      unknown += r.bytes;
+    } else {
+      AddWeight(&s->weights, code, r.bytes);
+    }
+    total += r.bytes;
+    const size_t begin = std::min<size_t>(static_cast<size_t>(r.offset), body.size());
+    chunks.push_back({begin, std::min(body.size(), begin + static_cast<size_t>(r.bytes)), code});
+  }
+  if (total <= 0) return;  // und: the caller tries the short-text path
+
+  auto& w = s->weights;
+  std::sort(w.begin(), w.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  // CLD2 does not know some languages (Somali, Maori, Yoruba come back "unknown", with a few
+  // bytes of something else): then the unknown text is the main text.
+  const bool cld2_lost = w.empty() || unknown > w[0].second;
+  if (cld2_lost && !model_) return;  // und: the caller tries the short-text path
+  std::string main = cld2_lost ? "" : w[0].first;
+  double main_weight = cld2_lost ? unknown : w[0].second;
+  double p = 1.0;
+
+  if (model_) {
+    // CLD2 is weak on some languages (it reads Shona as Nyanja, Latin as English) and within
+    // close groups. The n-gram model checks its verdict on a sample of the text CLD2 gave to
+    // its main language: when they agree and the language has no close relatives, CLD2 stands;
+    // otherwise the n-gram model decides on more text, within the group or among all.
+    const std::string cld2_main = main;
+    const std::vector<int>* group = cld2_lost ? nullptr : GroupOf(main);
+    const auto in_group = [this, group, &cld2_main](std::string_view code) {
+      if (code == cld2_main) return true;
+      if (group == nullptr) return false;
+      const int i = model_->LanguageIndex(code);
+      return i >= 0 && std::find(group->begin(), group->end(), i) != group->end();
+    };
+    const auto tokenize = [&](size_t max_letters) {
+      s->tok.clear();
+      for (const Chunk& c : chunks) {
+        if (s->tok.letter_count >= max_letters) break;
+        if (in_group(c.top)) {
+          Tokenize(body.substr(c.begin, c.end - c.begin), max_letters, &s->tok);
+        }
+      }
+    };
+    const auto all_candidates = [this, s]() {
+      s->candidates.clear();
+      for (size_t i = 0; i < model_->languages().size(); ++i) s->candidates.push_back(int(i));
+    };
+    bool agrees = false;
+    if (!cld2_lost) {
+      tokenize(std::min<size_t>(kVerifyLetters, options_.max_ngram_letters));
+      all_candidates();
+      ScoreNgrams(*model_, s->candidates, s, &s->scores, kVerifyOrder, kVerifyOrder);
+      double sample_p = 0;
+      const int sample_best = BestCandidate(*s, &sample_p);
+      agrees = sample_best >= 0 && in_group(model_->languages()[sample_best]);
+    }
+    int best = -1;
+    if (!agrees || group != nullptr) {
+      tokenize(static_cast<size_t>(options_.max_ngram_letters));
+      if (agrees) {
+        s->candidates.assign(group->begin(), group->end());
+      } else {
+        all_candidates();
+      }
+      ScoreNgrams(*model_, s->candidates, s, &s->scores, kMaxNgramOrder, 1, kStopMargin);
+      ApplyGroupModel(s, kGroupWeight);
+      best = BestCandidate(*s, &p);
+    }
+    if (best >= 0) {
+      main = model_->languages()[best];
+      main_weight = cld2_lost ? unknown : 0;
+      for (auto& [code, weight] : w) {
+        if (in_group(code) || code == main) {
+          main_weight += weight;
+          weight = 0;
+        }
+      }
+    } else if (cld2_lost) {
+      return;  // und: the caller tries the short-text path
+    }
+  }
+  out->code = main;
+  out->confidence = std::clamp(main_weight / total * p, 0.0, 1.0);
+  out->reliable = out->confidence >= options_.reliable_confidence;
+  for (const auto& [code, weight] : w) {
+    const double share = weight / total;
+    if (code == main || share < options_.min_other_share) continue;
+    out->others.push_back({code, share});
+  }
+}
+
+}  // namespace newsflow::language

@@ -1,0 +1,172 @@
+#include "stages/language/ngram_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+
+#include "common/hash.h"
+
+namespace newsflow::language {
+namespace {
+
+constexpr char kMagic[8] = {'N', 'F', 'L', 'N', 'G', 'R', 'M', '1'};
+// A distinct seed keeps these keys apart from the ids and shingles hashed elsewhere.
+constexpr uint64_t kNgramSeed = 0x6c616e67756167ULL;
+
+template <class T>
+bool ReadAt(const char* base, size_t size, size_t* pos, T* out) {
+  if (*pos + sizeof(T) > size) return false;
+  std::memcpy(out, base + *pos, sizeof(T));
+  *pos += sizeof(T);
+  return true;
+}
+
+}  // namespace
+
+uint64_t NgramKey(std::string_view ngram) {
+  const uint64_t h = Hash64(ngram, kNgramSeed);
+  return h == 0 ? 1 : h;
+}
+
+Result<std::unique_ptr<NgramModel>> NgramModel::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return MakeError("cannot open language model " + path, "io");
+  const std::streamsize size = in.tellg();
+  if (size < 32) return MakeError("language model " + path + " is truncated", "corrupt");
+  auto model = std::unique_ptr<NgramModel>(new NgramModel());
+  model->buffer_.resize((static_cast<size_t>(size) + 7) / 8);
+  in.seekg(0);
+  char* base = reinterpret_cast<char*>(model->buffer_.data());
+  if (!in.read(base, size)) return MakeError("cannot read language model " + path, "io");
+  const size_t n = static_cast<size_t>(size);
+  model->fingerprint_ = Hash64(std::string_view(base, n));
+  const auto corrupt = [&path](const char* what) {
+    return MakeError("language model " + path + " is corrupt: " + what, "corrupt");
+  };
+  if (std::memcmp(base, kMagic, sizeof kMagic) != 0) return corrupt("bad magic");
+  size_t pos = sizeof kMagic;
+  uint32_t num_languages = 0;
+  if (!ReadAt(base, n, &pos, &num_languages) || num_languages == 0 ||
+      num_languages > kMaxModelLanguages) {
+    return corrupt("language count");
+  }
+  for (uint32_t i = 0; i < num_languages; ++i) {
+    uint8_t len = 0;
+    if (!ReadAt(base, n, &pos, &len) || pos + len > n) return corrupt("language code");
+    model->languages_.emplace_back(base + pos, len);
+    pos += len;
+  }
+  uint64_t num_slots = 0;
+  if (!ReadAt(base, n, &pos, &num_slots) || !ReadAt(base, n, &pos, &model->num_postings_)) {
+    return corrupt("header");
+  }
+  pos = (pos + 7) / 8 * 8;  // the writer aligns the slot table
+  if (num_slots == 0 || (num_slots & (num_slots - 1)) != 0 ||
+      num_slots > (n - pos) / sizeof(Slot) ||
+      model->num_postings_ > (n - pos - num_slots * sizeof(Slot)) / sizeof(NgramPosting)) {
+    return corrupt("table sizes");
+  }
+  model->slots_ = reinterpret_cast<const Slot*>(base + pos);
+  model->mask_ = num_slots - 1;
+  model->postings_ = reinterpret_cast<const NgramPosting*>(base + pos + num_slots * sizeof(Slot));
+  for (uint64_t i = 0; i < num_slots; ++i) {
+    const Slot& s = model->slots_[i];
+    if (s.key != 0 && static_cast<uint64_t>(s.begin) + s.count > model->num_postings_) {
+      return corrupt("posting range");
+    }
+  }
+  for (uint64_t i = 0; i < model->num_postings_; ++i) {
+    if (model->postings_[i].language >= num_languages) return corrupt("posting language");
+  }
+  return model;
+}
+
+int NgramModel::LanguageIndex(std::string_view code) const {
+  for (size_t i = 0; i < languages_.size(); ++i) {
+    if (languages_[i] == code) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::span<const NgramPosting> NgramModel::FindKey(uint64_t key) const {
+  for (uint64_t i = key & mask_;; i = (i + 1) & mask_) {
+    const Slot& s = slots_[i];
+    if (s.key == key) return {postings_ + s.begin, s.count};
+    if (s.key == 0) return {};
+  }
+}
+
+int NgramModelBuilder::AddLanguage(const std::string& code) {
+  for (size_t i = 0; i < languages_.size(); ++i) {
+    if (languages_[i] == code) return static_cast<int>(i);
+  }
+  if (languages_.size() >= kMaxModelLanguages || code.empty() || code.size() > 255) return -1;
+  languages_.push_back(code);
+  return static_cast<int>(languages_.size() - 1);
+}
+
+void NgramModelBuilder::Add(std::string_view ngram, int language, double log_prob) {
+  const double milli = std::clamp(std::round(log_prob * 1000.0), -32767.0, 0.0);
+  entries_.push_back(
+      {NgramKey(ngram), static_cast<uint8_t>(language), static_cast<int16_t>(milli)});
+}
+
+Status NgramModelBuilder::Write(const std::string& path) {
+  // Stable: for a (key, language) added twice, the first addition wins.
+  std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+    return a.key != b.key ? a.key < b.key : a.language < b.language;
+  });
+  // One posting per (key, language): a duplicate keeps the first (the builder's caller adds
+  // each n-gram once per language; a 64-bit collision between two n-grams is vanishingly rare).
+  std::vector<NgramPosting> postings;
+  postings.reserve(entries_.size());
+  struct Group {
+    uint64_t key;
+    uint32_t begin;
+    uint32_t count;
+  };
+  std::vector<Group> groups;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    if (groups.empty() || groups.back().key != e.key) {
+      groups.push_back({e.key, static_cast<uint32_t>(postings.size()), 0});
+    } else if (postings.back().language == e.language) {
+      continue;
+    }
+    postings.push_back({e.language, 0, e.log_prob_milli});
+    ++groups.back().count;
+  }
+  uint64_t num_slots = 1;
+  while (num_slots < groups.size() * 10 / 7 + 1) num_slots <<= 1;
+  std::vector<uint64_t> slots(num_slots * 2, 0);  // key, begin|count<<32
+  const uint64_t mask = num_slots - 1;
+  for (const Group& g : groups) {
+    uint64_t i = g.key & mask;
+    while (slots[i * 2] != 0) i = (i + 1) & mask;
+    slots[i * 2] = g.key;
+    slots[i * 2 + 1] = static_cast<uint64_t>(g.begin) | (static_cast<uint64_t>(g.count) << 32);
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return MakeError("cannot write " + path, "io");
+  std::string header(kMagic, sizeof kMagic);
+  const uint32_t num_languages = static_cast<uint32_t>(languages_.size());
+  header.append(reinterpret_cast<const char*>(&num_languages), sizeof num_languages);
+  for (const std::string& code : languages_) {
+    header.push_back(static_cast<char>(code.size()));
+    header += code;
+  }
+  const uint64_t num_postings = postings.size();
+  header.append(reinterpret_cast<const char*>(&num_slots), sizeof num_slots);
+  header.append(reinterpret_cast<const char*>(&num_postings), sizeof num_postings);
+  header.resize((header.size() + 7) / 8 * 8, '\0');
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  out.write(reinterpret_cast<const char*>(slots.data()),
+            static_cast<std::streamsize>(slots.size() * sizeof(uint64_t)));
+  out.write(reinterpret_cast<const char*>(postings.data()),
+            static_cast<std::streamsize>(postings.size() * sizeof(NgramPosting)));
+  if (!out) return MakeError("cannot write " + path, "io");
+  return Status::Ok();
+}
+
+}  // namespace newsflow::language

@@ -1,0 +1,96 @@
+// NgramModel: per-language character n-gram (orders 1-5) conditional probabilities, read-only.
+//
+// The model maps each n-gram (lower-case letters of one word, UTF-8) to the languages that have
+// seen it, each with log P(last letter | preceding letters) — a Markov chain of order up to 4
+// per language. It is built offline by NgramModelBuilder (the `newsflow-language-train` command)
+// and loaded once by the language stage's Prepare(); afterwards it is immutable and shared by
+// every worker without locks. Load() reads the whole file into one owned buffer; Find() does
+// not allocate.
+//
+// File format (little endian): "NFLNGRM1", u32 language count, per language u8 length + code,
+// u64 slot count (power of two), u64 posting count, slots (u64 key, u32 begin, u32 count; key 0
+// = empty), postings (u8 language, u8 unused, i16 log-probability in thousandths).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace newsflow::language {
+
+inline constexpr int kMaxNgramOrder = 5;
+inline constexpr int kMaxModelLanguages = 250;
+// Keys that start with this byte (never produced by Tokenize) are whole words rather than
+// n-grams: "\x01" + word holds log P(word | language); "\x01" alone the log-probability of a
+// word the language's training text never had. Only models trained from text have them.
+inline constexpr char kWordPrefix = '\x01';
+
+struct NgramPosting {
+  uint8_t language = 0;  // index into NgramModel::languages()
+  uint8_t unused = 0;
+  int16_t log_prob_milli = 0;  // natural log probability * 1000, in [-32767, 0]
+};
+static_assert(sizeof(NgramPosting) == 4);
+
+// The key of an n-gram in the model's table (never 0).
+uint64_t NgramKey(std::string_view ngram);
+
+class NgramModel {
+ public:
+  static Result<std::unique_ptr<NgramModel>> Load(const std::string& path);
+
+  // Language codes (ISO 639-1, else 639-3), index = NgramPosting::language.
+  const std::vector<std::string>& languages() const { return languages_; }
+  int LanguageIndex(std::string_view code) const;  // -1 when absent
+  // The languages that know `ngram` (lower-case UTF-8), empty when none.
+  std::span<const NgramPosting> Find(std::string_view ngram) const {
+    return FindKey(NgramKey(ngram));
+  }
+  std::span<const NgramPosting> FindKey(uint64_t key) const;
+  // Hints the CPU to load the table slot of `key`: lets several lookups' cache misses overlap.
+  void Prefetch(uint64_t key) const { __builtin_prefetch(&slots_[key & mask_]); }
+  size_t size_bytes() const { return buffer_.size() * sizeof(uint64_t); }
+  // Hash of the file's bytes: names the model in the stage's version.
+  uint64_t fingerprint() const { return fingerprint_; }
+
+ private:
+  struct Slot {
+    uint64_t key;
+    uint32_t begin;
+    uint32_t count;
+  };
+  std::vector<std::string> languages_;
+  std::vector<uint64_t> buffer_;  // the whole file, 8-byte aligned
+  const Slot* slots_ = nullptr;
+  uint64_t mask_ = 0;
+  const NgramPosting* postings_ = nullptr;
+  uint64_t num_postings_ = 0;
+  uint64_t fingerprint_ = 0;
+};
+
+// Collects (n-gram, language, log-probability) triples and writes the model file.
+// Control plane only (training command); memory grows with the number of triples.
+class NgramModelBuilder {
+ public:
+  // Returns the language's index, adding it when new (at most kMaxModelLanguages).
+  int AddLanguage(const std::string& code);
+  void Add(std::string_view ngram, int language, double log_prob);
+  Status Write(const std::string& path);
+  size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    uint64_t key;
+    uint8_t language;
+    int16_t log_prob_milli;
+  };
+  std::vector<std::string> languages_;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace newsflow::language

@@ -1,0 +1,329 @@
+#include "stages/language/language_stage.h"
+
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <yaml-cpp/yaml.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "stages/language/detector.h"
+#include "stages/language/ngram_model.h"
+#include "stages/language/text.h"
+#include "tests/test_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using newsflow::Article;
+using newsflow::LanguageResult;
+using newsflow::language::Detector;
+using newsflow::language::DetectorOptions;
+
+// The models built by tools/language/make-models.sh (CMake target language_models).
+fs::path ModelDir() {
+  const char* d = std::getenv("NEWSFLOW_LANGUAGE_MODELS");
+  return d ? fs::path(d) : fs::path(NEWSFLOW_LANGUAGE_MODELS_DIR);
+}
+
+DetectorOptions ModelOptions() {
+  DetectorOptions o;
+  o.model = (ModelDir() / "language-ngrams.bin").string();
+  o.group_model = (ModelDir() / "language-groups.bin").string();
+  INFO("language models missing under " << ModelDir() << ": build the language_models target");
+  REQUIRE(fs::exists(o.model));
+  REQUIRE(fs::exists(o.group_model));
+  return o;
+}
+
+// One detector per options, loaded once for the whole test binary (the model is large).
+const Detector& SharedDetector() {
+  static const std::unique_ptr<Detector> d = [] {
+    auto r = Detector::Create(ModelOptions());
+    REQUIRE(r.ok());
+    return std::move(r.value());
+  }();
+  return *d;
+}
+
+const Detector& Cld2OnlyDetector() {
+  static const std::unique_ptr<Detector> d = [] {
+    auto r = Detector::Create(DetectorOptions{});
+    REQUIRE(r.ok());
+    return std::move(r.value());
+  }();
+  return *d;
+}
+
+LanguageResult Detect(const Detector& d, std::string_view title, std::string_view body) {
+  Detector::Scratch scratch;
+  LanguageResult r;
+  d.Detect(title, body, &scratch, &r);
+  return r;
+}
+
+// Rows "code<TAB>text" of a fixture, skipping comments.
+std::vector<std::pair<std::string, std::string>> ReadTsv(const std::string& name) {
+  std::istringstream in(newsflow::testing::ReadFile(newsflow::testing::SourceDir() /
+                                                    "tests/testdata/language" / name));
+  std::vector<std::pair<std::string, std::string>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t tab = line.find('\t');
+    if (line.empty() || line[0] == '#' || tab == std::string::npos) continue;
+    rows.emplace_back(line.substr(0, tab), line.substr(tab + 1));
+  }
+  REQUIRE(!rows.empty());
+  return rows;
+}
+
+void SplitTitle(const std::string& all, std::string* title, std::string* body) {
+  const size_t nl = all.find('\n');
+  *title = all.substr(0, nl);
+  *body = nl == std::string::npos ? "" : all.substr(nl + 1);
+}
+
+}  // namespace
+
+TEST_CASE("tokenizer keeps lower-case letters and counts scripts", "[unit]") {
+  newsflow::language::Tokenized tok;
+  newsflow::language::Tokenize("Hello, WORLD 42 — Привет!", 1000, &tok);
+  REQUIRE(tok.words.size() == 3);
+  CHECK(tok.Span(tok.words[0].begin, tok.words[0].end) == "hello");
+  CHECK(tok.Span(tok.words[1].begin, tok.words[1].end) == "world");
+  CHECK(tok.Span(tok.words[2].begin, tok.words[2].end) == "привет");
+  CHECK(tok.letter_count == 16);
+  CHECK(tok.DominantScript() == newsflow::language::Script::kLatin);
+  tok.clear();
+  newsflow::language::Tokenize(
+      "abc\xff\xfe"
+      "def",
+      4, &tok);  // invalid bytes split words
+  CHECK(tok.letter_count == 4);
+  CHECK(tok.words.size() == 2);
+}
+
+TEST_CASE("n-gram model file round-trips and rejects corruption", "[unit]") {
+  newsflow::testing::TempDir dir;
+  const std::string path = (dir.path() / "m.bin").string();
+  newsflow::language::NgramModelBuilder b;
+  const int en = b.AddLanguage("en");
+  const int de = b.AddLanguage("de");
+  b.Add("th", en, -1.5);
+  b.Add("th", de, -6.0);
+  b.Add("sch", de, -0.5);
+  REQUIRE(b.Write(path).ok());
+  auto m = newsflow::language::NgramModel::Load(path);
+  REQUIRE(m.ok());
+  CHECK(m.value()->languages() == std::vector<std::string>{"en", "de"});
+  CHECK(m.value()->Find("th").size() == 2);
+  REQUIRE(m.value()->Find("sch").size() == 1);
+  CHECK(m.value()->Find("sch")[0].language == de);
+  CHECK(m.value()->Find("sch")[0].log_prob_milli == -500);
+  CHECK(m.value()->Find("xyz").empty());
+
+  std::string bytes = newsflow::testing::ReadFile(path);
+  bytes[0] = 'X';
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  CHECK_FALSE(newsflow::language::NgramModel::Load(path).ok());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << "NFLNGRM1";
+  CHECK_FALSE(newsflow::language::NgramModel::Load(path).ok());
+  CHECK_FALSE(newsflow::language::NgramModel::Load((dir.path() / "absent").string()).ok());
+}
+
+TEST_CASE("text without letters is und", "[unit]") {
+  for (const Detector* d : {&Cld2OnlyDetector(), &SharedDetector()}) {
+    for (const char* text :
+         {"", "   ", "12345 67.89 2024-01-26", "!!! ??? ... :-) 🙂🎉", "\xff\xfe\xfd"}) {
+      const LanguageResult r = Detect(*d, "", text);
+      CHECK(r.code == "und");
+      CHECK(r.confidence == 0);
+      CHECK_FALSE(r.reliable);
+    }
+  }
+}
+
+TEST_CASE("a page with an English story and a Turkish cookie banner is English", "[unit]") {
+  std::string title, body;
+  SplitTitle(newsflow::testing::ReadFile(newsflow::testing::SourceDir() /
+                                         "tests/testdata/language/mixed_en_tr.txt"),
+             &title, &body);
+  for (const Detector* d : {&Cld2OnlyDetector(), &SharedDetector()}) {
+    const LanguageResult r = Detect(*d, title, body);
+    CHECK(r.code == "en");
+    CHECK(r.confidence > 0.6);
+    CHECK(r.confidence < 1.0);  // a fifth of the page is not English
+    REQUIRE(r.others.size() >= 1);
+    CHECK(r.others[0].code == "tr");
+    CHECK(r.others[0].share > 0.05);
+    CHECK(r.others[0].share < 0.4);
+  }
+  // The banner on its own is Turkish: the verdict above comes from weighting, not from a bias.
+  const size_t banner = body.rfind("\n\n");
+  CHECK(Detect(SharedDetector(), "", body.substr(banner + 2)).code == "tr");
+}
+
+TEST_CASE("the five seed articles are English", "[unit]") {
+  const fs::path seeds = newsflow::testing::SharedDir() / "seeds";
+  REQUIRE(fs::is_directory(seeds));
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(seeds)) {
+    if (e.path().extension() != ".txt") continue;
+    std::string title, body;
+    SplitTitle(newsflow::testing::ReadFile(e.path()), &title, &body);
+    INFO(e.path().filename());
+    CHECK(Detect(SharedDetector(), title, body).code == "en");
+    ++n;
+  }
+  CHECK(n == 5);
+}
+
+TEST_CASE("titles alone are recognised", "[unit]") {
+  for (const auto& [code, title] : ReadTsv("titles.tsv")) {
+    INFO(title);
+    const LanguageResult r = Detect(SharedDetector(), title, "");
+    CHECK(r.code == code);
+    CHECK(r.confidence > 0.0);
+    CHECK(r.confidence <= 1.0);
+  }
+}
+
+TEST_CASE("CJK, Arabic and other scripts", "[unit]") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"zh", "北京今天举行了新闻发布会，介绍了经济发展的最新情况。"},
+      {"ja", "東京では今日、新しい駅の開業式が行われました。"},
+      {"ko", "서울에서 오늘 새로운 지하철 노선이 개통되었습니다."},
+      {"ar", "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في العاصمة."},
+      {"he", "משרד הבריאות הודיע היום על פתיחת בית חולים חדש בבירה."},
+      {"th", "กระทรวงสาธารณสุขประกาศเปิดโรงพยาบาลแห่งใหม่ในเมืองหลวงวันนี้"},
+      {"el", "Το υπουργείο Υγείας ανακοίνωσε σήμερα τη λειτουργία νέου νοσοκομείου."},
+  };
+  for (const auto& [code, text] : cases) {
+    INFO(text);
+    // Scripts one language owns are decided without the n-gram model too.
+    CHECK(Detect(Cld2OnlyDetector(), "", text).code == code);
+    const LanguageResult r = Detect(SharedDetector(), "", text);
+    CHECK(r.code == code);
+    CHECK(r.reliable);
+  }
+  // Arabic script is shared: Persian needs the n-gram model.
+  CHECK(Detect(SharedDetector(), "",
+               "وزارت بهداشت امروز از افتتاح یک بیمارستان جدید در پایتخت خبر داد.")
+            .code == "fa");
+}
+
+TEST_CASE("close languages are told apart", "[unit]") {
+  for (const auto& [code, text] : ReadTsv("close_pairs.tsv")) {
+    INFO(text);
+    CHECK(Detect(SharedDetector(), "", text).code == code);
+  }
+}
+
+TEST_CASE("long text in a close language goes to the right member of the group", "[unit]") {
+  // Ten sentences per document from the development set's held-out (odd) lines.
+  for (const char* code : {"cs", "sk", "nb", "da", "id"}) {
+    std::istringstream in(newsflow::testing::ReadFile(
+        newsflow::testing::SharedDir() / "data/langid/sentences" / (std::string(code) + ".txt")));
+    std::string line, doc;
+    for (int i = 0; i < 20 && std::getline(in, line); ++i) {
+      if (i % 2 == 1) doc += line + "\n\n";
+    }
+    REQUIRE(doc.size() > 300);
+    INFO(code);
+    CHECK(Detect(SharedDetector(), "", doc).code == code);
+  }
+}
+
+TEST_CASE("the stage fills Article::language and counts a bounded label set", "[unit]") {
+  auto factory = newsflow::MakeLanguageStageFactory();
+  CHECK(factory->Name() == "language");
+  YAML::Node node;
+  node["model"] = ModelOptions().model;
+  node["metric_languages"].push_back("en");
+  node["metric_languages"].push_back("de");
+  newsflow::config::Errors errors;
+  newsflow::config::Section section(node, "stages.language", &errors);
+  auto config = factory->Parse(section);
+  REQUIRE(errors.empty());
+  prometheus::Registry registry;
+  newsflow::StageEnvironment env;
+  env.registry = &registry;
+  REQUIRE(config->Prepare(env).ok());
+  CHECK(config->Version().find("ngram") != std::string::npos);
+  auto stage = config->CreateWorker();
+  newsflow::StageContext ctx;
+
+  Article a;
+  a.title = "Storm leaves thousands without power";
+  a.input_text = "Heavy winds brought down power lines across the region on Sunday night.";
+  REQUIRE(stage->Process(a, ctx).verdict == newsflow::Verdict::kContinue);
+  REQUIRE(a.language.has_value());
+  CHECK(a.language->code == "en");
+
+  // After cleaning, the clean text is read, not the input text.
+  a.cleaned = true;
+  a.text = "Die Regierung hat am Montag ein neues Gesetz beschlossen.";
+  a.title = "";
+  REQUIRE(stage->Process(a, ctx).verdict == newsflow::Verdict::kContinue);
+  CHECK(a.language->code == "de");
+
+  Article b;
+  b.input_text = "Il governo ha approvato la nuova legge di bilancio.";
+  REQUIRE(stage->Process(b, ctx).verdict == newsflow::Verdict::kContinue);
+  CHECK(b.language->code == "it");
+  Article c;
+  c.input_html = "<p>only html</p>";  // no clean stage: no text to read
+  REQUIRE(stage->Process(c, ctx).verdict == newsflow::Verdict::kContinue);
+  CHECK(c.language->code == "und");
+
+  const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  CHECK(text.find("newsflow_articles_by_language_total{language=\"en\"} 1") != std::string::npos);
+  CHECK(text.find("newsflow_articles_by_language_total{language=\"de\"} 1") != std::string::npos);
+  CHECK(text.find("newsflow_articles_by_language_total{language=\"other\"} 1") !=
+        std::string::npos);
+  CHECK(text.find("newsflow_articles_by_language_total{language=\"und\"} 1") != std::string::npos);
+  CHECK(text.find("language=\"it\"") == std::string::npos);
+}
+
+TEST_CASE("bad options are reported with their paths", "[unit]") {
+  auto factory = newsflow::MakeLanguageStageFactory();
+  YAML::Node node;
+  node["min_letters"] = 0;
+  node["reliable_confidence"] = 1.5;
+  node["metric_languages"].push_back("other");
+  node["unknown_key"] = 1;
+  newsflow::config::Errors errors;
+  newsflow::config::Section section(node, "stages.language", &errors);
+  (void)factory->Parse(section);
+  const std::string all = errors.Joined();
+  CHECK(all.find("stages.language.min_letters") != std::string::npos);
+  CHECK(all.find("stages.language.reliable_confidence") != std::string::npos);
+  CHECK(all.find("stages.language.metric_languages") != std::string::npos);
+  CHECK(all.find("stages.language.unknown_key") != std::string::npos);
+
+  YAML::Node missing;
+  missing["model"] = "/nonexistent/model.bin";
+  newsflow::config::Errors errors2;
+  newsflow::config::Section section2(missing, "stages.language", &errors2);
+  auto config = factory->Parse(section2);
+  REQUIRE(errors2.empty());
+  CHECK_FALSE(config->Prepare(newsflow::StageEnvironment{}).ok());
+}
+
+TEST_CASE("pathological input stays bounded", "[unit]") {
+  DetectorOptions o = ModelOptions();
+  o.max_text_bytes = 100000;
+  auto d = Detector::Create(o);
+  REQUIRE(d.ok());
+  std::string huge;
+  for (int i = 0; i < 200000; ++i) huge += "word\xc3 \xff ";
+  const LanguageResult r = Detect(*d.value(), std::string(5000, 'a'), huge);
+  CHECK(r.confidence >= 0);
+  CHECK(r.confidence <= 1);
+  std::string one_word(1 << 20, 'x');
+  const LanguageResult r2 = Detect(*d.value(), "", one_word);
+  CHECK(r2.confidence <= 1);
+}
