@@ -73,7 +73,12 @@ bool FilledBy(const std::string& stage, const Article& a) {
   if (stage == "clean") return a.cleaned;
   if (stage == "language") return a.language.has_value();
   if (stage == "dedup") return a.dedup.has_value();
-  if (stage == "entities") return a.entities.has_value();
+  // Entities are absent (not an empty list) for a language without a model: only English has
+  // one, and undetermined text is read with it.
+  if (stage == "entities") {
+    const bool has_model = !a.language || a.language->code == "en" || a.language->code == "und";
+    return a.entities.has_value() == has_model;
+  }
   return true;  // a stage without a known field: nothing to check
 }
 

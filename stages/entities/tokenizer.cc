@@ -1,0 +1,235 @@
+#include "stages/entities/tokenizer.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+
+namespace newsflow::entities {
+namespace {
+
+// Decodes the code point at `s[i]`, sets `len` to its byte length (1 on invalid bytes).
+char32_t Decode(std::string_view s, size_t i, size_t* len) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) {
+    *len = 1;
+    return c;
+  }
+  size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+  if (n == 1 || i + n > s.size()) {
+    *len = 1;
+    return 0xFFFD;
+  }
+  char32_t cp = c & (0x3F >> (n - 1));
+  for (size_t k = 1; k < n; ++k) {
+    unsigned char cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) {
+      *len = 1;
+      return 0xFFFD;
+    }
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  *len = n;
+  return cp;
+}
+
+bool IsSpace(char32_t c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
+         c == 0xA0 || c == 0x2009 || c == 0x200A || c == 0x202F || c == 0x3000 ||
+         (c >= 0x2000 && c <= 0x200B) || c == 0xFEFF;
+}
+
+// Symbols that are always a token of their own.
+bool IsPunct(char32_t c) {
+  switch (c) {
+    case '"': case '(': case ')': case '[': case ']': case '{': case '}': case ',': case ';':
+    case '!': case '?': case ':': case '*': case '|': case '<': case '>':
+    case 0x201C: case 0x201D: case 0x201E: case 0x2018: case 0x2019: case 0x00AB: case 0x00BB:
+    case 0x2014: case 0x2013: case 0x2026: case 0x2022: case 0x00B7:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsUpperAscii(char c) { return c >= 'A' && c <= 'Z'; }
+
+// Words whose trailing period belongs to them.
+bool IsAbbreviation(std::string_view w) {
+  static constexpr std::array<std::string_view, 44> kAbbrev = {
+      "Mr", "Mrs", "Ms", "Dr", "Prof", "Gen", "Sen", "Rep", "Gov", "Lt", "Col", "Capt", "Sgt",
+      "St", "Jr", "Sr", "Inc", "Corp", "Co", "Ltd", "vs", "etc", "Jan", "Feb", "Mar", "Apr",
+      "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "No", "Mt", "Ft", "Adm", "Maj",
+      "Gov", "Pres", "Rev", "Hon", "approx"};
+  return std::find(kAbbrev.begin(), kAbbrev.end(), w) != kAbbrev.end();
+}
+
+// Lower-case words after a hyphen that split "U.S.-led" into "U.S." "-" "led".
+bool IsHyphenSuffix(std::string_view w) {
+  static constexpr std::array<std::string_view, 14> kSuffix = {
+      "led", "based", "backed", "born", "made", "owned", "style", "run", "funded", "bound",
+      "born", "controlled", "brokered", "allied"};
+  return std::find(kSuffix.begin(), kSuffix.end(), w) != kSuffix.end();
+}
+
+struct Builder {
+  std::string_view text;
+  std::vector<Token>* out;
+  // Code point offset of each byte boundary is computed incrementally by the caller.
+  void Add(uint32_t b, uint32_t e, uint32_t cpb, uint32_t cpe, bool line_start) {
+    Token t;
+    t.text = text.substr(b, e - b);
+    t.begin = b;
+    t.end = e;
+    t.cp_begin = cpb;
+    t.cp_end = cpe;
+    t.line_start = line_start;
+    out->push_back(t);
+  }
+};
+
+size_t CountCp(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// Splits one whitespace-free chunk [b, e) (code point offset cpb) into tokens.
+void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_start) {
+  std::string_view s = bld.text;
+  // Peel symbols off the front.
+  while (b < e) {
+    size_t len;
+    char32_t c = Decode(s, b, &len);
+    if ((c == '\'' || c == 0x2019) && b + len < e && s[b + len] == 's' &&
+        (b + len + 1 == e || !std::isalnum(static_cast<unsigned char>(s[b + len + 1])))) {
+      bld.Add(b, b + len + 1, cpb, cpb + 2, line_start);  // possessive 's / ’s
+      line_start = false;
+      b += len + 1;
+      cpb += 2;
+      continue;
+    }
+    bool quote = c == '\'';
+    bool dash_run = c == '-' && b + 1 < e && s[b + 1] == '-';
+    if (!(IsPunct(c) || quote || dash_run)) break;
+    size_t l = dash_run ? 2 : len;
+    bld.Add(b, b + l, cpb, cpb + (dash_run ? 2 : 1), line_start);
+    line_start = false;
+    b += l;
+    cpb += dash_run ? 2 : 1;
+  }
+  if (b >= e) return;
+  // Find the end of the word core: stop at an inner symbol token (e.g. "word," "a—b").
+  uint32_t i = b;
+  while (i < e) {
+    size_t len;
+    char32_t c = Decode(s, i, &len);
+    if (IsPunct(c) && !(c == 0x2019 && i > b && i + len < e && s[i + len] != 's')) break;
+    if (c == 0x2019 && i + len < e && s[i + len] == 's' &&
+        (i + len + 1 == e || !std::isalnum(static_cast<unsigned char>(s[i + len + 1]))))
+      break;  // possessive ’s
+    if (c == '\'' && i > b && i + 1 < e && s[i + 1] == 's' &&
+        (i + 2 == e || !std::isalnum(static_cast<unsigned char>(s[i + 2]))))
+      break;  // possessive 's
+    if (c == '\'' && i + 1 == e) break;  // trailing quote
+    if (c == '-' && i + 1 < e && s[i + 1] == '-') break;
+    i += len;
+  }
+  std::string_view core = s.substr(b, i - b);
+  // A trailing period belongs to abbreviations ("Jan.", "U.S.", single initials).
+  if (core.size() > 1 && core.back() == '.') {
+    std::string_view stem = core.substr(0, core.size() - 1);
+    bool keep = IsAbbreviation(stem) || stem.find('.') != std::string_view::npos ||
+                (stem.size() == 1 && IsUpperAscii(stem[0]));
+    if (!keep) {
+      // Also peel any run of periods ("end...").
+      while (core.size() > 1 && core.back() == '.') core.remove_suffix(1);
+    }
+  }
+  // Hyphen splits: "DPRK-China" (capitalised both sides) and "U.S.-led".
+  size_t start = 0;
+  uint32_t cp = cpb;
+  for (size_t k = 1; k + 1 < core.size(); ++k) {
+    if (core[k] != '-') continue;
+    std::string_view left = core.substr(start, k - start);
+    std::string_view right = core.substr(k + 1);
+    size_t rend = right.find('-');
+    std::string_view right_word = right.substr(0, rend);
+    bool both_caps = !left.empty() && IsUpperAscii(left[0]) && !right_word.empty() &&
+                     IsUpperAscii(right_word[0]);
+    bool suffix = !left.empty() && IsUpperAscii(left[0]) && IsHyphenSuffix(right_word);
+    if (!both_caps && !suffix) continue;
+    size_t lcp = CountCp(left);
+    bld.Add(b + start, b + k, cp, cp + lcp, line_start);
+    line_start = false;
+    bld.Add(b + k, b + k + 1, cp + lcp, cp + lcp + 1, false);
+    cp += lcp + 1;
+    start = k + 1;
+  }
+  std::string_view last = core.substr(start);
+  if (!last.empty()) {
+    size_t lcp = CountCp(last);
+    bld.Add(b + start, b + core.size(), cp, cp + lcp, line_start);
+    line_start = false;
+    cp += lcp;
+  }
+  uint32_t rest = b + static_cast<uint32_t>(core.size());
+  if (rest < e) SplitChunk(bld, rest, e, cp, line_start);
+}
+
+bool EndsSentence(std::string_view t) {
+  return t == "." || t == "!" || t == "?" || t == "..." || t == "\xE2\x80\xA6";
+}
+
+}  // namespace
+
+void Tokenize(std::string_view text, std::vector<Token>* out) {
+  out->clear();
+  Builder bld{text, out};
+  uint32_t i = 0;
+  uint32_t cp = 0;
+  bool line_start = true;
+  const uint32_t n = static_cast<uint32_t>(text.size());
+  while (i < n) {
+    size_t len;
+    char32_t c = Decode(text, i, &len);
+    if (IsSpace(c)) {
+      if (c == '\n') line_start = true;
+      i += len;
+      ++cp;
+      continue;
+    }
+    uint32_t b = i;
+    uint32_t cpb = cp;
+    while (i < n) {
+      c = Decode(text, i, &len);
+      if (IsSpace(c)) break;
+      i += len;
+      ++cp;
+    }
+    SplitChunk(bld, b, i, cpb, line_start);
+    line_start = false;
+  }
+  // Sentence starts: the first token, tokens after a line break, and tokens after a
+  // sentence-final symbol (possibly followed by closing quotes).
+  bool next_starts = true;
+  for (auto& t : *out) {
+    if (t.line_start) next_starts = true;
+    t.sentence_start = next_starts;
+    next_starts = false;
+    if (EndsSentence(t.text)) next_starts = true;
+  }
+}
+
+void Sentences(const std::vector<Token>& tokens, std::vector<Span>* out) {
+  out->clear();
+  uint32_t begin = 0;
+  for (uint32_t i = 1; i <= tokens.size(); ++i) {
+    if (i == tokens.size() || tokens[i].sentence_start) {
+      if (i > begin) out->push_back({begin, i});
+      begin = i;
+    }
+  }
+}
+
+}  // namespace newsflow::entities

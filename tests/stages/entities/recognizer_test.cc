@@ -1,0 +1,235 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "stages/entities/conll.h"
+#include "stages/entities/gazetteer.h"
+#include "stages/entities/grouping.h"
+#include "stages/entities/tagger.h"
+#include "tests/test_util.h"
+
+using namespace newsflow;
+using namespace newsflow::entities;
+using newsflow::testing::ReadFile;
+using newsflow::testing::SourceDir;
+
+namespace {
+
+// The shipped gazetteer and English model, loaded once for all tests.
+struct Shipped {
+  Gazetteer gazetteer;
+  std::unique_ptr<Model> model;
+  Shipped() {
+    auto dir = SourceDir() / "models/entities";
+    Status s = gazetteer.Load((dir / "gazetteer.tsv").string());
+    REQUIRE(s.ok());
+    auto m = Model::Load((dir / "en.model").string(), &gazetteer);
+    REQUIRE(m.ok());
+    model = std::move(m).value();
+  }
+};
+
+const Shipped& Get() {
+  static Shipped s;
+  return s;
+}
+
+std::vector<Entity> Recognize(const std::string& text) {
+  Recognizer r(Get().model.get(), &Get().gazetteer, RecognizerOptions{});
+  std::vector<Entity> out;
+  r.Run(text, &out);
+  return out;
+}
+
+const Entity* Find(const std::vector<Entity>& es, const std::string& type,
+                   const std::string& name) {
+  for (const auto& e : es)
+    if (e.type == type && e.name == name) return &e;
+  return nullptr;
+}
+
+std::vector<std::string> MentionTexts(const Entity& e) {
+  std::vector<std::string> out;
+  for (const auto& m : e.mentions) out.push_back(m.text);
+  return out;
+}
+
+bool Has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// The code points [start, end) of `text`, for checking mention offsets.
+std::string CodePoints(const std::string& text, uint32_t start, uint32_t end) {
+  std::string out;
+  uint32_t cp = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    bool lead = (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+    if (lead && i > 0) ++cp;
+    if (cp >= start && cp < end) out += text[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("canonicalisation: the fixture's entities", "[unit]") {
+  std::string text = ReadFile(SourceDir() / "tests/testdata/entities/canonical.txt");
+  REQUIRE_FALSE(text.empty());
+  auto es = Recognize(text);
+
+  SECTION("Kim Jong-un and Kim Jong Un are one person, and a later Kim is him") {
+    const Entity* kim = Find(es, "PER", "Kim Jong Un");
+    REQUIRE(kim != nullptr);
+    auto m = MentionTexts(*kim);
+    CHECK(Has(m, "Kim Jong-un"));
+    CHECK(Has(m, "Kim Jong Un"));
+    CHECK(Has(m, "Kim"));
+    CHECK(Find(es, "PER", "Kim") == nullptr);
+    CHECK(Find(es, "PER", "Kim Jong-un") == nullptr);
+  }
+  SECTION("a later Sun refers back to Sun Weidong; the title is not part of the name") {
+    const Entity* sun = Find(es, "PER", "Sun Weidong");
+    REQUIRE(sun != nullptr);
+    CHECK(Has(MentionTexts(*sun), "Sun"));
+    CHECK(Find(es, "PER", "Sun") == nullptr);
+    const Entity* pak = Find(es, "PER", "Pak Myong Ho");
+    REQUIRE(pak != nullptr);
+    CHECK(MentionTexts(*pak) == std::vector<std::string>{"Pak Myong-ho"});
+    for (const auto& e : es) CHECK(e.name.find("Minister") == std::string::npos);
+  }
+  SECTION("Korean Central News Agency (KCNA): KCNA is that agency") {
+    const Entity* kcna = Find(es, "ORG", "Korean Central News Agency");
+    REQUIRE(kcna != nullptr);
+    auto m = MentionTexts(*kcna);
+    CHECK(std::count(m.begin(), m.end(), "KCNA") == 2);
+    CHECK(Find(es, "ORG", "KCNA") == nullptr);
+  }
+  SECTION("U.N. / UN / United Nations Security Council are one organisation") {
+    const Entity* unsc = Find(es, "ORG", "United Nations Security Council");
+    REQUIRE(unsc != nullptr);
+    auto m = MentionTexts(*unsc);
+    CHECK(Has(m, "U.N. Security Council"));
+    CHECK(Has(m, "UN Security Council"));
+    CHECK(Has(m, "United Nations Security Council"));
+  }
+  SECTION("DPRK is North Korea, and so is the adjective North Korean") {
+    const Entity* nk = Find(es, "LOC", "North Korea");
+    REQUIRE(nk != nullptr);
+    auto m = MentionTexts(*nk);
+    CHECK(Has(m, "DPRK"));
+    CHECK(Has(m, "North Korea"));
+    CHECK(Has(m, "North Korean"));
+    CHECK(Find(es, "ORG", "DPRK") == nullptr);
+    CHECK(Find(es, "LOC", "DPRK") == nullptr);
+  }
+  SECTION("an upper-case dateline is a place; its agency is known") {
+    const Entity* seoul = Find(es, "LOC", "Seoul");
+    REQUIRE(seoul != nullptr);
+    REQUIRE(seoul->mentions.size() == 1);
+    CHECK(seoul->mentions[0].text == "SEOUL");
+    CHECK(seoul->mentions[0].start == 0);
+    CHECK(seoul->mentions[0].end == 5);
+    CHECK(Find(es, "ORG", "Associated Press") != nullptr);
+  }
+  SECTION("mention offsets are code points into the text") {
+    for (const auto& e : es) {
+      for (const auto& m : e.mentions) {
+        CHECK(m.start < m.end);
+        CHECK(CodePoints(text, m.start, m.end) == m.text);
+      }
+    }
+  }
+}
+
+TEST_CASE("an acronym taught in parentheses joins its long form", "[unit]") {
+  std::string text = ReadFile(SourceDir() / "tests/testdata/entities/acronym.txt");
+  auto es = Recognize(text);
+  const Entity* lab = nullptr;
+  for (const auto& e : es)
+    if (e.name == "Tasman Ocean Observation Laboratory") lab = &e;
+  REQUIRE(lab != nullptr);
+  auto m = MentionTexts(*lab);
+  CHECK(std::count(m.begin(), m.end(), "TOOL") == 2);
+  for (const auto& e : es) CHECK(e.name != "TOOL");
+}
+
+TEST_CASE("offsets count code points when the text has non-ASCII characters", "[unit]") {
+  std::string text = "Görüşme — “Beijing and Washington,” said Jake Sullivan in Bangkok.";
+  auto es = Recognize(text);
+  const Entity* bkk = Find(es, "LOC", "Bangkok");
+  REQUIRE(bkk != nullptr);
+  CHECK(CodePoints(text, bkk->mentions[0].start, bkk->mentions[0].end) == "Bangkok");
+  CHECK(bkk->mentions[0].start == 58);
+  CHECK(Find(es, "PER", "Jake Sullivan") != nullptr);
+}
+
+TEST_CASE("entity ids are stable and depend on type and canonical name", "[unit]") {
+  CHECK(EntityId("PER", "Kim Jong Un") == EntityId("PER", "Kim Jong Un"));
+  CHECK(EntityId("PER", "Kim Jong Un") != EntityId("ORG", "Kim Jong Un"));
+  CHECK(EntityId("LOC", "Seoul").size() == 16);
+  auto a = Recognize("North Korean leader Kim Jong-un visited Seoul.");
+  auto b = Recognize("In Seoul, the North Korean leader Kim Jong Un spoke.");
+  const Entity* ka = Find(a, "PER", "Kim Jong Un");
+  const Entity* kb = Find(b, "PER", "Kim Jong Un");
+  REQUIRE(ka != nullptr);
+  REQUIRE(kb != nullptr);
+  CHECK(ka->id == kb->id);
+}
+
+TEST_CASE("the gazetteer resolves aliases by rule and by entry", "[unit]") {
+  const Gazetteer& g = Get().gazetteer;
+  const auto* dprk = g.Lookup("DPRK");
+  REQUIRE(dprk != nullptr);
+  CHECK(dprk->canonical == "North Korea");
+  const auto* us = g.Lookup("U.S.");
+  REQUIRE(us != nullptr);
+  CHECK(us->canonical == "United States");
+  CHECK(g.Lookup("us") == nullptr);  // capitals-only aliases need capitals
+  const auto* prc = g.Lookup("People’s Republic of China");
+  REQUIRE(prc != nullptr);
+  CHECK(prc->canonical == "China");
+}
+
+TEST_CASE("train, save and load round trip learns its data", "[unit]") {
+  ConllOptions o;
+  auto docs = ReadConll((SourceDir() / "tests/testdata/entities/tiny.conll").string(), o);
+  REQUIRE(docs.ok());
+  REQUIRE(docs->size() == 1);
+  Gazetteer empty;
+  TrainOptions to;
+  to.epochs = 3;
+  to.verbose = false;
+  auto model = Train(*docs, &empty, to);
+  newsflow::testing::TempDir dir;
+  std::string path = (dir.path() / "tiny.model").string();
+  REQUIRE(model->Save(path).ok());
+  auto loaded = Model::Load(path, &empty);
+  REQUIRE(loaded.ok());
+  DocumentView view;
+  std::vector<std::string> words = {"Yesterday", "Oskin", "Prell", "travelled", "to",
+                                    "Velmorin", "."};
+  view.words.assign(words.begin(), words.end());
+  view.sentence_start = {1, 0, 0, 0, 0, 0, 0};
+  TaggerScratch scratch;
+  std::vector<uint8_t> tags;
+  (*loaded)->Tag(view, &scratch, &tags);
+  CHECK(std::string(TagName(tags[1])) == "B-PER");
+  CHECK(std::string(TagName(tags[2])) == "I-PER");
+  CHECK(std::string(TagName(tags[5])) == "B-LOC");
+  CHECK(tags[3] == kO);
+}
+
+TEST_CASE("a corrupt model file is an error, not a crash", "[unit]") {
+  newsflow::testing::TempDir dir;
+  std::string path = (dir.path() / "bad.model").string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "NFNER001garbage";
+  }
+  auto m = Model::Load(path, nullptr);
+  CHECK_FALSE(m.ok());
+  CHECK_FALSE(Model::Load((dir.path() / "missing.model").string(), nullptr).ok());
+}

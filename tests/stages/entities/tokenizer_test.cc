@@ -1,0 +1,71 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "stages/entities/tokenizer.h"
+#include "stages/entities/words.h"
+
+using namespace newsflow::entities;
+
+namespace {
+
+std::vector<std::string> Words(std::string_view text) {
+  std::vector<Token> toks;
+  Tokenize(text, &toks);
+  std::vector<std::string> out;
+  for (const auto& t : toks) out.emplace_back(t.text);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("tokenizer splits punctuation and possessives, keeps abbreviations", "[unit]") {
+  CHECK(Words("Korea’s leader, Kim Jong-un.") ==
+        std::vector<std::string>{"Korea", "’s", "leader", ",", "Kim", "Jong-un", "."});
+  CHECK(Words("the U.S. and U.N. (Jan. 26)") ==
+        std::vector<std::string>{"the", "U.S.", "and", "U.N.", "(", "Jan.", "26", ")"});
+  CHECK(Words("“year of DPRK-China friendship,”") ==
+        std::vector<std::string>{"“", "year", "of", "DPRK", "-", "China", "friendship", ",",
+                                 "”"});
+  CHECK(Words("U.S.-led sanctions") ==
+        std::vector<std::string>{"U.S.", "-", "led", "sanctions"});
+  CHECK(Words("SEOUL – North") == std::vector<std::string>{"SEOUL", "–", "North"});
+}
+
+TEST_CASE("token offsets are code points, sentence starts are marked", "[unit]") {
+  std::string text = "Çok güzel. Sun Weidong arrived.\nSEOUL";
+  std::vector<Token> toks;
+  Tokenize(text, &toks);
+  REQUIRE(toks.size() == 8);
+  CHECK(toks[0].text == "Çok");
+  CHECK(toks[0].cp_begin == 0);
+  CHECK(toks[0].cp_end == 3);
+  CHECK(toks[3].text == "Sun");
+  CHECK(toks[3].cp_begin == 11);  // "Çok güzel. " is 11 code points, 13 bytes
+  CHECK(toks[3].begin == 13);
+  CHECK(toks[3].sentence_start);
+  CHECK_FALSE(toks[4].sentence_start);
+  CHECK(toks[7].line_start);
+  CHECK(toks[7].sentence_start);
+}
+
+TEST_CASE("normalised words merge spelling variants", "[unit]") {
+  CHECK(NormalizeWord("U.S.") == "us");
+  CHECK(NormalizeWord("People’s") == "people's");
+  CHECK(NormHash("U.N.") == NormHash("UN"));
+  CHECK(NormHash("Korea") != NormHash("Korean"));
+}
+
+TEST_CASE("tokenizer survives hostile input", "[unit]") {
+  std::string junk;
+  for (int i = 0; i < 5000; ++i) junk += static_cast<char>((i * 7919) % 256);
+  junk += std::string(100000, 'A');
+  std::vector<Token> toks;
+  Tokenize(junk, &toks);
+  CHECK_FALSE(toks.empty());
+  for (const auto& t : toks) {
+    CHECK(t.begin < t.end);
+    CHECK(t.end <= junk.size());
+  }
+}
