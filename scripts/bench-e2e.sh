@@ -12,8 +12,7 @@
 # chain clean,language,dedup,entities (the stages this build does not register are reported as
 # pending, with the command that would produce them). 5-10 minutes on 2 cores.
 #
-# NEWSFLOW_BENCH_TARGET=newsflow-bench-staged runs the bench variant that registers the four
-# stages itself (until stages/builtin.cc does). NEWSFLOW_BENCH_CONFIG=FILE gives every daemon run
+# NEWSFLOW_BENCH_CONFIG=FILE gives every daemon run
 # that config (stage options such as the language model), under the bench's own overrides.
 # Uses NEWSFLOW_TEST_KAFKA=host:port when set, else starts (and afterwards stops and wipes)
 # scripts/kafka.sh on NEWSFLOW_TEST_KAFKA_PORT (default 19092). Builds into
@@ -56,9 +55,7 @@ log() { echo "bench-e2e: $*" >&2; }
 # ---- install and build ----
 scripts/setup.sh --deps >&2
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
-# NEWSFLOW_BENCH_TARGET=newsflow-bench-staged: the bench with its own registration of the four
-# stages, for measuring them before stages/builtin.cc lists them.
-TARGET="${NEWSFLOW_BENCH_TARGET:-newsflow-bench}"
+TARGET=newsflow-bench
 cmake --build "$BUILD" -j"$(nproc)" --target "$TARGET" >&2
 BENCH="$BUILD/tools/bench/$TARGET"
 PY_MODULES='import trafilatura, lxml_html_clean, lingua, datasketch, spacy, confluent_kafka
