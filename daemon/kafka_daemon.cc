@@ -704,7 +704,7 @@ struct KafkaDaemon::Impl {
                             .Name("newsflow_replay_remaining_records")
                             .Help("Records left in the replay's range")
                             .Register(*rt.metrics)
-                            .Add({{"replay", options.replay->name}});
+                            .Add({});
     replay_started = Clock::now();
     int64_t total = 0;
     for (const auto& [p, r] : ranges) total += std::max<int64_t>(0, r.end - r.resume);

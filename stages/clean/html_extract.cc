@@ -1,0 +1,694 @@
+#include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "stages/clean/extract.h"
+#include "stages/clean/normalize.h"
+#include "stages/clean/text_rules.h"
+
+namespace newsflow::clean {
+namespace {
+
+enum Flag : uint16_t {
+  kSkip = 1 << 0,      // text is not content (script, style, form controls, ...)
+  kBoiler = 1 << 1,    // navigation, ads, related lists, share bars, comments, ...
+  kFigure = 1 << 2,    // figures, captions and credits
+  kPositive = 1 << 3,  // markup says "article body"
+  kHeading = 1 << 4,
+  kLink = 1 << 5,
+  kBlock = 1 << 6,
+  kJsonLd = 1 << 7,
+  kTitle = 1 << 8,
+  kH1 = 1 << 9,
+  kByline = 1 << 10,
+  kListItem = 1 << 11,
+};
+
+const std::unordered_map<std::string_view, uint16_t>& TagTable() {
+  static const auto* table = new std::unordered_map<std::string_view, uint16_t>{
+      {"script", kSkip},
+      {"style", kSkip},
+      {"noscript", kSkip},
+      {"template", kSkip},
+      {"svg", kSkip},
+      {"math", kSkip},
+      {"iframe", kSkip},
+      {"object", kSkip},
+      {"embed", kSkip},
+      {"select", kSkip},
+      {"option", kSkip},
+      {"button", kSkip},
+      {"textarea", kSkip},
+      {"canvas", kSkip},
+      {"video", kSkip},
+      {"audio", kSkip},
+      {"map", kSkip},
+      {"head", kSkip},
+      {"label", kSkip},
+      {"dialog", kSkip | kBlock},
+      {"nav", kBoiler | kBlock},
+      {"footer", kBoiler | kBlock},
+      {"aside", kBoiler | kBlock},
+      {"menu", kBoiler | kBlock},
+      {"header", kBoiler | kBlock},
+      {"figure", kFigure | kBlock},
+      {"figcaption", kFigure | kBlock},
+      {"article", kBlock},
+      {"main", kBlock},
+      {"section", kBlock},
+      {"div", kBlock},
+      {"p", kBlock},
+      {"blockquote", kBlock},
+      {"pre", kBlock},
+      {"li", kBlock | kListItem},
+      {"ul", kBlock},
+      {"ol", kBlock},
+      {"dl", kBlock},
+      {"dd", kBlock},
+      {"dt", kBlock},
+      {"table", kBlock},
+      {"tbody", kBlock},
+      {"thead", kBlock},
+      {"tr", kBlock},
+      {"td", kBlock},
+      {"th", kBlock},
+      {"caption", kBlock},
+      {"center", kBlock},
+      {"address", kBlock},
+      {"details", kBlock},
+      {"summary", kBlock},
+      {"fieldset", kBlock},
+      {"form", kBlock},
+      {"body", kBlock},
+      {"hr", kBlock},
+      {"br", kBlock},
+      {"h1", kBlock | kHeading | kH1},
+      {"h2", kBlock | kHeading},
+      {"h3", kBlock | kHeading},
+      {"h4", kBlock | kHeading},
+      {"h5", kBlock | kHeading},
+      {"h6", kBlock | kHeading},
+      {"a", kLink},
+      {"title", kTitle},
+  };
+  return *table;
+}
+
+// Class/id words that mark page furniture. Matched against whole words of the attribute
+// (split at anything but letters and digits), or as prefixes where marked with '*'.
+constexpr std::string_view kNegativeWords[] = {
+    "nav",          "navbar",        "navigation", "menu",           "footer",   "sidebar",
+    "rail",         "related*",      "recommend*", "recirc*",        "promo*",   "advert*",
+    "ad",           "ads",           "adslot",     "adunit",         "sponsor*", "newsletter*",
+    "subscribe*",   "subscription*", "signup",     "cookie*",        "consent*", "gdpr",
+    "share*",       "sharing",       "social*",    "comment*",       "disqus",   "caption*",
+    "credit*",      "breadcrumb*",   "tags",       "taglist",        "byline*",  "author*",
+    "popup",        "modal",         "overlay",    "outbrain",       "taboola",  "trending",
+    "popular",      "mostread",      "widget*",    "toolbar",        "skip",     "sronly",
+    "visually",     "teaser*",       "gallery",    "meta",           "header",   "masthead",
+    "banner",       "dateline",      "timestamp",  "print",          "topics",   "readmore",
+    "more-stories", "cta",           "donate",     "paywall-prompt", "video*",   "player",
+    "audio",        "podcast*",      "toc",        "twitter*",       "tweet",    "instagram*",
+    "tiktok*"};
+constexpr std::string_view kPositiveSubstrings[] = {
+    "article-body",     "articlebody",  "article__body", "article_body",    "story-body",
+    "storybody",        "post-content", "entry-content", "article-content", "articlecontent",
+    "article__content", "body-text",    "article-text",  "story-content",   "storycontent",
+    "post-body",        "main-content", "rich-text",     "body-copy",       "article-main"};
+
+bool IsNegativeWord(std::string_view w) {
+  struct Words {
+    std::unordered_set<std::string_view> exact;
+    std::vector<std::string_view> prefixes;
+  };
+  static const Words* words = [] {
+    auto* w = new Words;
+    for (auto n : kNegativeWords) {
+      if (n.back() == '*') {
+        w->prefixes.push_back(n.substr(0, n.size() - 1));
+      } else {
+        w->exact.insert(n);
+      }
+    }
+    return w;
+  }();
+  if (w.size() < 2 || w.size() > 40) return false;
+  if (words->exact.count(w)) return true;
+  for (auto p : words->prefixes) {
+    if (w.size() >= p.size() && w[0] == p[0] && w.substr(0, p.size()) == p) return true;
+  }
+  return false;
+}
+
+// Length of `s` with every whitespace run counted as one byte: the size the block will have
+// once normalised, without paying for normalisation of blocks that are never output.
+double CollapsedLength(std::string_view s) {
+  double n = 0;
+  bool space = true;
+  for (const char c : s) {
+    const bool sp = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (!sp) {
+      n += 1;
+    } else if (!space) {
+      n += 1;
+    }
+    space = sp;
+  }
+  return n;
+}
+
+// Flags from class, id, role, itemprop and hiding attributes.
+uint16_t AttributeFlags(const xmlChar** attrs) {
+  uint16_t flags = 0;
+  if (!attrs) return 0;
+  for (size_t i = 0; attrs[i] && i < 256; i += 2) {
+    const char* name = reinterpret_cast<const char*>(attrs[i]);
+    const char* value = attrs[i + 1] ? reinterpret_cast<const char*>(attrs[i + 1]) : "";
+    if (std::strcmp(name, "class") == 0 || std::strcmp(name, "id") == 0) {
+      std::string v = AsciiLower(std::string_view(value).substr(0, 512));
+      for (auto p : kPositiveSubstrings) {
+        if (v.find(p) != std::string::npos) flags |= kPositive;
+      }
+      // Words of the attribute: split on anything not a letter or digit, but keep "-" joined
+      // words too ("more-stories").
+      size_t k = 0;
+      while (k < v.size()) {
+        while (k < v.size() && !std::isalnum(static_cast<unsigned char>(v[k]))) ++k;
+        size_t e = k;
+        while (e < v.size() && std::isalnum(static_cast<unsigned char>(v[e]))) ++e;
+        if (e > k && IsNegativeWord(std::string_view(v).substr(k, e - k))) flags |= kBoiler;
+        k = e;
+      }
+      // Captions and credits, also inside camel-cased names ("imageEmbedCaption").
+      if (v.find("caption") != std::string::npos || v.find("credit") != std::string::npos) {
+        flags = static_cast<uint16_t>((flags & ~kBoiler) | kFigure);
+      }
+    } else if (std::strcmp(name, "role") == 0) {
+      const std::string_view r = value;
+      if (r == "navigation" || r == "banner" || r == "contentinfo" || r == "complementary" ||
+          r == "dialog" || r == "alertdialog" || r == "search" || r == "menu" || r == "menubar" ||
+          r == "toolbar") {
+        flags |= kBoiler;
+      }
+    } else if (std::strcmp(name, "itemprop") == 0) {
+      if (std::strcmp(value, "articleBody") == 0) flags |= kPositive;
+      if (std::strstr(value, "author")) flags |= kByline;
+    } else if (std::strcmp(name, "aria-hidden") == 0) {
+      if (std::strcmp(value, "true") == 0) flags |= kBoiler;
+    } else if (std::strcmp(name, "hidden") == 0) {
+      flags |= kSkip;
+    } else if (std::strcmp(name, "rel") == 0) {
+      if (std::strcmp(value, "author") == 0) flags |= kByline;
+    }
+  }
+  // A positive container named like "article-body related-wrapper" stays positive.
+  if ((flags & kPositive) && (flags & kBoiler)) flags &= static_cast<uint16_t>(~kBoiler);
+  return flags;
+}
+
+struct Element {
+  int32_t parent;
+  uint16_t flags;      // own flags
+  uint16_t inherited;  // flags of this element and its ancestors (skip, boiler, figure, positive)
+};
+
+struct Block {
+  int32_t element;  // the innermost block element holding the text
+  uint16_t flags;   // inherited flags of that element
+  uint32_t link_chars;
+  std::string text;  // raw text (entities decoded by libxml2; whitespace not yet collapsed)
+};
+
+struct OpenElement {
+  int32_t element;  // -1 when not tracked (limits)
+  uint16_t flags;
+  uint16_t inherited;
+  int32_t block;  // innermost block element id
+};
+
+class Collector {
+ public:
+  explicit Collector(const HtmlLimits& limits) : limits_(limits) {
+    stack_.reserve(64);
+    elements_.reserve(4096);
+    blocks_.reserve(1024);
+    elements_.push_back({-1, kBlock, 0});
+    stack_.push_back({0, kBlock, 0, 0});
+  }
+
+  void Start(const char* name, const xmlChar** attrs) {
+    const auto& table = TagTable();
+    const auto it = table.find(name);
+    uint16_t flags = it == table.end() ? 0 : it->second;
+    const OpenElement& top = stack_.back();
+    if (flags & kBlock) Flush();
+    if (std::strcmp(name, "br") == 0) return;  // a line break: only a block boundary
+    flags |= AttributeFlags(attrs);
+    if (std::strcmp(name, "meta") == 0) Meta(attrs);
+    if (std::strcmp(name, "script") == 0 && attrs) {
+      for (size_t i = 0; attrs[i] && i < 64; i += 2) {
+        if (std::strcmp(reinterpret_cast<const char*>(attrs[i]), "type") == 0 && attrs[i + 1] &&
+            std::strcmp(reinterpret_cast<const char*>(attrs[i + 1]), "application/ld+json") == 0) {
+          flags |= kJsonLd;
+          json_ld_.emplace_back();
+        }
+      }
+    }
+    // Whether a boilerplate-named block really is furniture is decided after the parse, from
+    // its size and link density (a layout wrapper "page-with-sidebar" may hold the article);
+    // small inline furniture (credits, share labels) is dropped right away.
+    if (!(flags & kBlock) && (flags & (kBoiler | kFigure))) flags |= kSkip;
+    uint16_t inherited = static_cast<uint16_t>(
+        top.inherited |
+        (flags & (kSkip | kPositive | kHeading | kLink | kJsonLd | kTitle | kH1 | kByline)));
+    if (stack_.size() >= limits_.max_depth || elements_.size() >= limits_.max_elements) {
+      // Past the limits the element is not tracked: its text flows into the open block.
+      truncated_ = true;
+      stack_.push_back({-1, flags, inherited, top.block});
+      return;
+    }
+    const auto id = static_cast<int32_t>(elements_.size());
+    const int32_t parent = top.element >= 0 ? top.element : top.block;
+    elements_.push_back({parent, flags, inherited});
+    stack_.push_back({id, flags, inherited, (flags & kBlock) ? id : top.block});
+  }
+
+  void End(const char* name) {
+    if (std::strcmp(name, "br") == 0) return;
+    if (stack_.size() <= 1) return;
+    const OpenElement& top = stack_.back();
+    if (top.flags & kBlock) Flush();
+    if (top.flags & kH1) {
+      if (h1_.empty() && !(top.inherited & kSkip)) h1_ = NormalizeText(h1_buf_, false);
+      h1_buf_.clear();
+    }
+    stack_.pop_back();
+  }
+
+  void Text(const char* s, int len) {
+    const OpenElement& top = stack_.back();
+    const std::string_view text(s, static_cast<size_t>(len));
+    if (top.inherited & kJsonLd) {
+      if (!json_ld_.empty() && json_ld_.back().size() < (4u << 20)) json_ld_.back().append(text);
+      return;
+    }
+    if (top.inherited & kTitle) {
+      if (title_.size() < 2048) title_.append(text);
+      return;
+    }
+    if (top.inherited & kSkip) return;
+    if ((top.inherited & kH1) && h1_.empty() && h1_buf_.size() < 2048) h1_buf_.append(text);
+    if ((top.inherited & kByline) && byline_dom_.size() < 256) {
+      byline_dom_.append(text);
+      byline_dom_.push_back(' ');
+    }
+    if (top.inherited & kLink) link_chars_ += static_cast<uint32_t>(len);
+    buf_.append(text);
+  }
+
+  void Finish() { Flush(); }
+
+  Extracted Build();
+
+  // Meta tags: name/property -> content, first value wins.
+  void Meta(const xmlChar** attrs) {
+    if (!attrs) return;
+    std::string_view key, content;
+    for (size_t i = 0; attrs[i] && i < 64; i += 2) {
+      const char* n = reinterpret_cast<const char*>(attrs[i]);
+      const char* v = attrs[i + 1] ? reinterpret_cast<const char*>(attrs[i + 1]) : "";
+      if (std::strcmp(n, "name") == 0 || std::strcmp(n, "property") == 0 ||
+          std::strcmp(n, "itemprop") == 0) {
+        key = v;
+      } else if (std::strcmp(n, "content") == 0) {
+        content = v;
+      }
+    }
+    if (key.empty() || content.empty() || key.size() > 64) return;
+    meta_.emplace(AsciiLower(key), std::string(content.substr(0, 4096)));
+  }
+
+  const std::string& MetaValue(std::string_view key) const {
+    static const std::string kEmpty;
+    const auto it = meta_.find(std::string(key));
+    return it == meta_.end() ? kEmpty : it->second;
+  }
+
+  bool truncated() const { return truncated_; }
+
+ private:
+  void Flush() {
+    if (buf_.find_first_not_of(" \t\r\n") == std::string::npos) {
+      buf_.clear();
+      link_chars_ = 0;
+      return;
+    }
+    const OpenElement& top = stack_.back();
+    const int32_t block = top.block;
+    blocks_.push_back({block, top.inherited, link_chars_, std::move(buf_)});
+    buf_.clear();
+    link_chars_ = 0;
+  }
+
+  struct JsonLdArticle {
+    std::string headline, description, date, author, body;
+  };
+  void ParseJsonLd(JsonLdArticle* article);
+
+  HtmlLimits limits_;
+  std::vector<Element> elements_;
+  std::vector<OpenElement> stack_;
+  std::vector<Block> blocks_;
+  std::string buf_;
+  uint32_t link_chars_ = 0;
+  std::string title_, h1_, h1_buf_, byline_dom_;
+  std::vector<std::string> json_ld_;
+  std::unordered_map<std::string, std::string> meta_;
+  bool truncated_ = false;
+};
+
+bool IsArticleType(std::string_view t) {
+  return t.find("Article") != std::string_view::npos || t == "BlogPosting" || t == "Report" ||
+         t == "LiveBlogPosting";
+}
+
+void AuthorNames(simdjson::dom::element e, std::string* out, int depth) {
+  if (depth > 4) return;
+  std::string_view s;
+  if (e.is_string()) {
+    if (!e.get_string().get(s) && !s.empty() && s.substr(0, 4) != "http") {
+      if (!out->empty()) out->append(", ");
+      out->append(s.substr(0, 128));
+    }
+  } else if (e.is_array()) {
+    int n = 0;
+    for (auto x : e.get_array()) {
+      if (++n > 8) break;
+      AuthorNames(x, out, depth + 1);
+    }
+  } else if (e.is_object()) {
+    simdjson::dom::element name;
+    if (!e["name"].get(name)) AuthorNames(name, out, depth + 1);
+  }
+}
+
+void FindArticle(simdjson::dom::element e, int depth, simdjson::dom::element* found, bool* ok) {
+  if (*ok || depth > 6) return;
+  if (e.is_array()) {
+    for (auto x : e.get_array()) FindArticle(x, depth + 1, found, ok);
+    return;
+  }
+  if (!e.is_object()) return;
+  simdjson::dom::element type;
+  if (!e["@type"].get(type)) {
+    std::string_view t;
+    if (type.is_string() && !type.get_string().get(t) && IsArticleType(t)) {
+      *found = e;
+      *ok = true;
+      return;
+    }
+    if (type.is_array()) {
+      for (auto x : type.get_array()) {
+        if (x.is_string() && !x.get_string().get(t) && IsArticleType(t)) {
+          *found = e;
+          *ok = true;
+          return;
+        }
+      }
+    }
+  }
+  simdjson::dom::element graph;
+  if (!e["@graph"].get(graph)) FindArticle(graph, depth + 1, found, ok);
+}
+
+void Collector::ParseJsonLd(JsonLdArticle* article) {
+  simdjson::dom::parser parser;
+  for (const auto& raw : json_ld_) {
+    if (raw.empty()) continue;
+    simdjson::dom::element doc;
+    if (parser.parse(raw).get(doc)) continue;
+    simdjson::dom::element a;
+    bool ok = false;
+    FindArticle(doc, 0, &a, &ok);
+    if (!ok) continue;
+    auto get = [&a](const char* key, std::string* out) {
+      std::string_view s;
+      if (out->empty() && !a[key].get_string().get(s)) out->assign(s);
+    };
+    get("headline", &article->headline);
+    get("description", &article->description);
+    get("datePublished", &article->date);
+    get("articleBody", &article->body);
+    simdjson::dom::element author;
+    if (article->author.empty() && !a["author"].get(author)) {
+      AuthorNames(author, &article->author, 0);
+    }
+  }
+}
+
+std::string CleanTitleTag(std::string_view title) {
+  // "Headline | Site" / "Headline - Site": keep the longest part.
+  std::string t = NormalizeText(title, false);
+  static constexpr std::string_view kSeps[] = {
+      " | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", " :: ", " \xC2\xBB "};
+  for (auto sep : kSeps) {
+    const size_t p = t.rfind(sep);
+    if (p != std::string::npos && p > 0) {
+      std::string head = t.substr(0, p), tail = t.substr(p + sep.size());
+      t = head.size() >= tail.size() ? head : tail;
+    }
+  }
+  return t;
+}
+
+Extracted Collector::Build() {
+  Extracted out;
+  out.truncated = truncated_;
+  JsonLdArticle ld;
+  ParseJsonLd(&ld);
+
+  // ---- metadata ----
+  std::string og = NormalizeText(MetaValue("og:title"), false);
+  if (og.empty()) og = NormalizeText(MetaValue("twitter:title"), false);
+  const std::string headline = NormalizeText(ld.headline, false);
+  if (!h1_.empty() && h1_.size() <= 400 &&
+      ((og.empty() && headline.empty()) || SameTitle(h1_, og) || SameTitle(h1_, headline))) {
+    out.title = h1_;
+  } else if (!og.empty()) {
+    out.title = CleanTitleTag(og);
+  } else if (!headline.empty()) {
+    out.title = headline;
+  } else if (!h1_.empty() && h1_.size() <= 400) {
+    out.title = h1_;
+  } else {
+    out.title = CleanTitleTag(title_);
+  }
+  for (const char* key : {"og:description", "description", "twitter:description"}) {
+    if (out.description.empty()) out.description = NormalizeText(MetaValue(key), false);
+  }
+  if (out.description.empty()) out.description = NormalizeText(ld.description, false);
+  out.byline = NormalizeText(ld.author, false);
+  if (out.byline.empty()) {
+    for (const char* key : {"author", "byl", "dc.creator", "sailthru.author", "article:author"}) {
+      const std::string& v = MetaValue(key);
+      if (out.byline.empty() && !v.empty() && v.substr(0, 4) != "http") {
+        out.byline = NormalizeText(v, false);
+      }
+    }
+  }
+  if (out.byline.empty() && !byline_dom_.empty()) {
+    std::string b = NormalizeText(byline_dom_, false);
+    if (b.size() <= 120) out.byline = b;
+  }
+  if (out.byline.substr(0, 3) == "By " || out.byline.substr(0, 3) == "by ") {
+    out.byline.erase(0, 3);
+  }
+  out.published_at = ld.date;
+  for (const char* key :
+       {"article:published_time", "og:article:published_time", "datepublished", "pubdate",
+        "publishdate", "parsely-pub-date", "sailthru.date", "dc.date.issued", "dc.date", "date"}) {
+    if (out.published_at.empty()) out.published_at = MetaValue(key);
+  }
+
+  // ---- main content ----
+  const size_t ne = elements_.size();
+  // Text and link characters per subtree, then the effective furniture flags: a block named or
+  // tagged as furniture is furniture when it is small against the page or mostly links.
+  std::vector<double> chars(ne, 0.0), links(ne, 0.0);
+  for (const Block& blk : blocks_) {
+    if (blk.flags & kSkip) continue;
+    chars[static_cast<size_t>(blk.element)] += static_cast<double>(blk.text.size());
+    links[static_cast<size_t>(blk.element)] += blk.link_chars;
+  }
+  for (size_t e = ne; e-- > 1;) {
+    const auto p = static_cast<size_t>(elements_[e].parent);
+    chars[p] += chars[e];
+    links[p] += links[e];
+  }
+  std::vector<uint16_t> furniture(ne, 0);
+  for (size_t e = 1; e < ne; ++e) {
+    uint16_t f = furniture[static_cast<size_t>(elements_[e].parent)];
+    const uint16_t own = elements_[e].flags;
+    if (own & kFigure) f |= kFigure;
+    // libxml2's HTML 4 parser ignores an end tag that would close an open <div>, so a <nav>
+    // or <header> may swallow the rest of the page: one holding most of the page's prose is
+    // not furniture.
+    const bool holds_prose = chars[e] - links[e] > 0.5 * (chars[0] - links[0]);
+    if ((own & kBoiler) && !holds_prose &&
+        (chars[e] < 0.3 * chars[0] || links[e] > 0.35 * chars[e])) {
+      f |= kBoiler;
+    }
+    furniture[e] = f;
+  }
+  for (Block& blk : blocks_) blk.flags |= furniture[static_cast<size_t>(blk.element)];
+  std::vector<double> score(ne, 0.0);
+  std::vector<std::string> texts(blocks_.size());
+  std::vector<double> density(blocks_.size(), 0.0);
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    const Block& blk = blocks_[b];
+    const double raw = static_cast<double>(blk.text.size());
+    density[b] = raw > 0 ? blk.link_chars / raw : 0;
+    if (blk.flags & kSkip) continue;
+    const double len = CollapsedLength(blk.text);
+    double s;
+    if (blk.flags & (kBoiler | kFigure)) {
+      s = -0.5 * len;
+    } else if (density[b] >= 0.5) {
+      s = -0.5 * len;
+    } else if (len < 25) {
+      s = 0;
+    } else {
+      s = len * (1.0 - density[b]);
+    }
+    score[static_cast<size_t>(blk.element)] += s;
+  }
+  // Subtree sums: children always come after their parent.
+  for (size_t e = ne; e-- > 1;) {
+    const int32_t p = elements_[e].parent;
+    if (p >= 0) score[static_cast<size_t>(p)] += score[e];
+  }
+  size_t best = 0;
+  double best_score = -1;
+  for (size_t e = 0; e < ne; ++e) {
+    if ((elements_[e].inherited & kSkip) || (furniture[e] & (kBoiler | kFigure))) continue;
+    double s = score[e];
+    if (elements_[e].flags & kPositive) s *= 1.15;
+    if (s > best_score) {
+      best_score = s;
+      best = e;
+    }
+  }
+  auto inside = [&](int32_t e) {
+    int guard = 0;
+    while (e >= 0 && guard++ < 100000) {
+      if (static_cast<size_t>(e) == best) return true;
+      if (static_cast<size_t>(e) < best) return false;  // ancestors have smaller ids
+      e = elements_[static_cast<size_t>(e)].parent;
+    }
+    return false;
+  };
+  std::unordered_set<std::string> seen;
+  size_t body_chars = 0;
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    const Block& blk = blocks_[b];
+    if (blk.flags & (kSkip | kBoiler | kFigure | kH1)) continue;
+    if (!inside(blk.element)) continue;
+    texts[b] = NormalizeText(blk.text, false);
+    if (texts[b].empty()) continue;
+    const std::string& t = texts[b];
+    const bool heading = (elements_[static_cast<size_t>(blk.element)].inherited & kHeading) != 0;
+    if (density[b] >= 0.5 && !(t.size() > 200 && density[b] < 0.65)) continue;
+    if (out.paragraphs.size() >= 3 && IsTailMarker(t)) break;
+    if (IsUiLine(t) || IsPromptParagraph(t) || IsCookieNotice(t)) continue;
+    if (CountWords(t) <= 12 && HasTrailingCredit(t)) continue;  // a stray photo credit
+    if (heading && t.size() > 200) continue;
+    // Short lines are labels and furniture, except as items of a list in the article.
+    const bool list_item = (elements_[static_cast<size_t>(blk.element)].flags & kListItem) != 0;
+    if (!heading && !list_item && CountWords(t) < 3 && t.back() != '.') continue;
+    if (SameTitle(t, out.title) && t.size() <= out.title.size() + 2) continue;
+    if (!seen.insert(t).second) continue;
+    body_chars += t.size();
+    out.paragraphs.push_back(t);
+  }
+  // JSON-LD articleBody when the page structure gave little (script-rendered pages).
+  const std::string ld_body = NormalizeText(ld.body, true);
+  if (ld_body.size() > 80 && body_chars * 2 < ld_body.size()) {
+    out.paragraphs.clear();
+    size_t start = 0;
+    while (start < ld_body.size()) {
+      size_t end = ld_body.find('\n', start);
+      if (end == std::string::npos) end = ld_body.size();
+      if (end > start) out.paragraphs.push_back(ld_body.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  // Drop trailing headings with nothing under them ("Related", "More on this story").
+  while (!out.paragraphs.empty() && CountWords(out.paragraphs.back()) <= 6 &&
+         out.paragraphs.back().back() != '.') {
+    out.paragraphs.pop_back();
+  }
+  if (!out.paragraphs.empty()) {
+    out.dateline = SplitDateline(&out.paragraphs.front());
+    if (out.paragraphs.front().empty()) out.paragraphs.erase(out.paragraphs.begin());
+    StripTrailingCredit(&out.paragraphs.back());
+  }
+  return out;
+}
+
+extern "C" {
+void OnStart(void* ctx, const xmlChar* name, const xmlChar** attrs) {
+  auto* pctx = static_cast<xmlParserCtxtPtr>(ctx);
+  static_cast<Collector*>(pctx->_private)->Start(reinterpret_cast<const char*>(name), attrs);
+}
+void OnEnd(void* ctx, const xmlChar* name) {
+  auto* pctx = static_cast<xmlParserCtxtPtr>(ctx);
+  static_cast<Collector*>(pctx->_private)->End(reinterpret_cast<const char*>(name));
+}
+void OnText(void* ctx, const xmlChar* s, int len) {
+  auto* pctx = static_cast<xmlParserCtxtPtr>(ctx);
+  static_cast<Collector*>(pctx->_private)->Text(reinterpret_cast<const char*>(s), len);
+}
+void OnSilent(void*, const char*, ...) {}
+}
+
+}  // namespace
+
+void ExtractHtml(std::string_view html, const HtmlLimits& limits, Extracted* out) {
+  static std::once_flag init;
+  std::call_once(init, [] { xmlInitParser(); });
+  Collector collector(limits);
+  if (html.size() > static_cast<size_t>(INT32_MAX)) html = html.substr(0, INT32_MAX);
+  htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(html.data(), static_cast<int>(html.size()));
+  if (ctxt) {
+    htmlSAXHandler sax;
+    std::memset(&sax, 0, sizeof(sax));
+    sax.startElement = OnStart;
+    sax.endElement = OnEnd;
+    sax.characters = OnText;
+    sax.cdataBlock = OnText;
+    sax.error = OnSilent;
+    sax.warning = OnSilent;
+    std::memcpy(ctxt->sax, &sax, sizeof(sax));
+    ctxt->_private = &collector;
+    ctxt->userData = ctxt;  // callbacks receive the context; the collector hangs off it
+    htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                 HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED);
+    // The record codec guarantees UTF-8; a page's own <meta charset> must not re-decode it.
+    xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
+    htmlParseDocument(ctxt);
+    htmlFreeParserCtxt(ctxt);
+  }
+  collector.Finish();
+  *out = collector.Build();
+}
+
+}  // namespace newsflow::clean

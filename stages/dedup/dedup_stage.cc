@@ -1,0 +1,459 @@
+#include "stages/dedup/dedup_stage.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "common/hash.h"
+#include "common/time.h"
+#include "stages/dedup/lsh_index.h"
+#include "stages/dedup/shingles.h"
+#include "stages/dedup/state_layout.h"
+#include "state/store.h"
+
+namespace newsflow {
+namespace {
+
+using dedup::ArticleKey;
+using dedup::ArticleRecord;
+using dedup::BucketPrefix;
+using dedup::Candidate;
+using dedup::IndexEntry;
+using dedup::kIndexKind;
+using dedup::kRecordKind;
+using dedup::Signature;
+using dedup::SignatureBuilder;
+
+constexpr std::string_view kStateError = "state_error";
+constexpr std::string_view kInternalError = "internal_error";
+constexpr int64_t kHourMs = 3600 * 1000;
+constexpr uint64_t kPastLastBucket = uint64_t{UINT32_MAX} + 1;
+
+struct DedupOptions {
+  // Words per shingle. Range [2, 12]. Default: 4.
+  int shingle_words = 4;
+  // Smallest shingle keys indexed per article (bottom-k sketch; LSH keys). Range [4, 64].
+  // Default: 16.
+  int index_keys = 16;
+  // Smallest shingle keys looked up per article; more than are indexed, so that a short indexed
+  // article inside a long new one is found. Range [4, 256], at least index_keys. Default: 48.
+  int query_keys = 48;
+  // Verification keeps 1 in sample_rate shingle keys per article (a power of two). Range
+  // [1, 64]. Default: 4 (a 5 KB text keeps ~210 samples, ~850 bytes).
+  int sample_rate = 4;
+  // Containment (share of the shorter text's shingles found in the longer) at or above which
+  // an article is a near duplicate. Range [0.05, 1]. Default: 0.5.
+  double near_containment = 0.5;
+  // Containment at or above which (and below near_containment) an article partially overlaps
+  // another. Range [0.01, 1]; must be below near_containment. Default: 0.1.
+  double partial_containment = 0.1;
+  // Event-time window (over published_at) within which articles are compared. Range [1, 3650].
+  // Default: 30.
+  int64_t window_days = 30;
+  // Length of one time bucket; the window is dropped in whole buckets. Range [1, 744].
+  // Default: 24.
+  int64_t bucket_hours = 24;
+  // Event times further than this ahead of the wall clock are clamped to it, so that one
+  // bad published_at cannot expire the whole window. Range [0, 8760]. Default: 24.
+  int64_t max_future_hours = 24;
+  // Candidates verified per article (most shared keys first). Range [1, 1024]. Default: 32.
+  int max_candidates = 32;
+  // A shingle key held by at most this many live articles is rare. A candidate is verified
+  // when it shares one rare key, or common_keys_needed keys: a few shared common keys are
+  // boilerplate or stock phrases, while copies of a widely copied story share many.
+  // Range [1, 100000]. Default: 8.
+  int rare_postings = 8;
+  // Shared keys that make a candidate without a rare one. Range [1, 64]. Default: 3.
+  int common_keys_needed = 3;
+  // Shared keys every candidate needs. One shared key is, in a large index, mostly chance (a
+  // mid-frequency phrase); 2 costs recall only for a text under ~15% of a much longer one.
+  // Range [1, 64]. Default: 2.
+  int min_shared_keys = 2;
+  // Live articles one shingle key may point to; later ones are not indexed under it.
+  // Range [1, 100000]. Default: 64.
+  int max_postings = 64;
+  // Matches listed in the output, best first. Range [0, 64]. Default: 5.
+  int max_matches = 5;
+  // Words read per article; the rest is ignored. Range [100, 10000000]. Default: 200000.
+  int max_tokens = 200000;
+};
+
+double Round4(double v) { return std::round(v * 10000.0) / 10000.0; }
+
+int StatusRank(DedupStatus s) {
+  switch (s) {
+    case DedupStatus::kExactDuplicate:
+      return 3;
+    case DedupStatus::kNearDuplicate:
+      return 2;
+    case DedupStatus::kPartialOverlap:
+      return 1;
+    case DedupStatus::kUnique:
+      return 0;
+  }
+  return 0;
+}
+
+// Everything the workers share. Guarded by `mu` but for the immutable options and handles.
+struct Shared {
+  DedupOptions options;
+  state::Store* store = nullptr;
+  int64_t bucket_ms = 0;
+  uint32_t window_buckets = 0;
+
+  std::mutex mu;
+  dedup::LshIndex index{64};
+  int64_t watermark_ms = INT64_MIN;
+  std::vector<uint64_t> lookup_scratch;
+  std::vector<Candidate> candidates;
+
+  prometheus::Counter* outcomes[4] = {nullptr, nullptr, nullptr, nullptr};
+  prometheus::Counter* late = nullptr;
+  prometheus::Gauge* entries = nullptr;
+  prometheus::Gauge* keys = nullptr;
+  prometheus::Gauge* memory = nullptr;
+
+  uint32_t MinBucketFor(int64_t watermark) const {
+    if (watermark == INT64_MIN) return 0;
+    const int64_t b = watermark / bucket_ms;
+    return b + 1 > window_buckets ? static_cast<uint32_t>(b + 1 - window_buckets) : 0;
+  }
+  void UpdateGauges() {
+    if (entries) entries->Set(static_cast<double>(index.live_articles()));
+    if (keys) keys->Set(static_cast<double>(index.live_entries()));
+    if (memory) memory->Set(static_cast<double>(index.MemoryBytes()));
+  }
+};
+
+class DedupStage final : public Stage {
+ public:
+  explicit DedupStage(Shared* shared)
+      : shared_(shared),
+        builder_(dedup::SignatureOptions{shared->options.shingle_words, shared->options.index_keys,
+                                         shared->options.query_keys, shared->options.sample_rate,
+                                         shared->options.max_tokens}) {}
+
+  Outcome Process(Article& a, StageContext& ctx) noexcept override {
+    try {
+      return Run(a);
+    } catch (const std::bad_alloc&) {
+      return Outcome::Fail(kInternalError);
+    } catch (...) {
+      return Outcome::Fail(kInternalError);
+    }
+  }
+
+ private:
+  Outcome Run(Article& a) {
+    const DedupOptions& o = shared_->options;
+    const std::string& text = (a.cleaned && !a.match_text.empty()) ? a.match_text : a.BodyText();
+    builder_.Build(text, &sig_);
+    const int64_t now = NowMillis();
+    int64_t event = a.published_at_ms != kUnknownTime       ? a.published_at_ms
+                    : a.origin.timestamp_ms != kUnknownTime ? a.origin.timestamp_ms
+                                                            : now;
+    event = std::clamp<int64_t>(event, 0, now + o.max_future_hours * kHourMs);
+    const auto bucket =
+        static_cast<uint32_t>(std::min<int64_t>(event / shared_->bucket_ms, UINT32_MAX - 1));
+    const uint64_t id_hash = Hash64(a.id);
+
+    std::lock_guard lock(shared_->mu);
+    // Already decided: the stored verdict, unchanged.
+    if (auto known = shared_->index.FindId(id_hash)) {
+      auto v = shared_->store->Get(ArticleKey(kRecordKind, *known, id_hash));
+      if (!v.ok()) return Outcome::Fail(kStateError);
+      if (v->has_value() && dedup::DecodeRecord(**v, &stored_) && stored_.id == a.id) {
+        a.dedup = stored_.verdict;
+        Count(a.dedup->status);
+        return Outcome::Continue();
+      }
+    }
+    DedupResult result;
+    if (sig_.tokens == 0) {  // nothing to compare; not indexed
+      a.dedup = std::move(result);
+      Count(DedupStatus::kUnique);
+      return Outcome::Continue();
+    }
+    // The window this article's event time implies: buckets it pushes out are not matched,
+    // even before the batch that deletes them is written.
+    const uint32_t min_bucket = shared_->MinBucketFor(shared_->watermark_ms);
+    const int64_t new_watermark = std::max(shared_->watermark_ms, event);
+    const uint32_t new_min = shared_->MinBucketFor(new_watermark);
+    if (!Verify(a.id, new_min, &result)) return Outcome::Fail(kStateError);
+
+    if (bucket < min_bucket) {
+      // Older than the window (a replay of old data): compared, not remembered.
+      if (shared_->late) shared_->late->Increment();
+      a.dedup = std::move(result);
+      Count(a.dedup->status);
+      return Outcome::Continue();
+    }
+    batch_.Clear();
+    if (new_watermark != shared_->watermark_ms) {
+      batch_.Put(dedup::kWatermarkKey, dedup::EncodeU64(static_cast<uint64_t>(new_watermark)));
+    }
+    if (new_min > min_bucket) {
+      batch_.DeleteRange(BucketPrefix(kRecordKind, 0), BucketPrefix(kRecordKind, new_min));
+      batch_.DeleteRange(BucketPrefix(kIndexKind, 0), BucketPrefix(kIndexKind, new_min));
+    }
+    ArticleRecord rec;
+    rec.id = a.id;
+    rec.event_ms = event;
+    rec.text_hash = sig_.text_hash;
+    rec.shingles = sig_.shingles;
+    rec.verdict = result;
+    rec.samples = sig_.samples;
+    batch_.Put(ArticleKey(kRecordKind, bucket, id_hash), dedup::EncodeRecord(rec));
+    indexed_.assign(sig_.keys.begin(),
+                    sig_.keys.begin() + std::min<size_t>(sig_.keys.size(), o.index_keys));
+    batch_.Put(ArticleKey(kIndexKind, bucket, id_hash),
+               dedup::EncodeIndexEntry(IndexEntry{sig_.text_hash, indexed_}));
+    if (!shared_->store->Write(batch_).ok()) return Outcome::Fail(kStateError);
+    // Memory follows the store only once the batch is durable in it.
+    shared_->watermark_ms = new_watermark;
+    shared_->index.ExpireBefore(new_min);
+    shared_->index.Insert(id_hash, bucket, indexed_);
+    shared_->UpdateGauges();
+    a.dedup = std::move(result);
+    Count(a.dedup->status);
+    return Outcome::Continue();
+  }
+
+  // Finds and scores the indexed articles that share text with sig_. False on a store error.
+  bool Verify(const std::string& id, uint32_t min_bucket, DedupResult* result) {
+    const DedupOptions& o = shared_->options;
+    shared_->index.Lookup(sig_.keys, static_cast<uint32_t>(o.rare_postings),
+                          &shared_->lookup_scratch, &shared_->candidates);
+    found_.clear();
+    const size_t n = std::min(shared_->candidates.size(), static_cast<size_t>(o.max_candidates));
+    for (size_t i = 0; i < n; ++i) {
+      const Candidate& c = shared_->candidates[i];
+      if (c.bucket < min_bucket) continue;
+      if (c.rare_keys == 0 && c.shared_keys < static_cast<uint32_t>(o.common_keys_needed)) continue;
+      auto v = shared_->store->Get(ArticleKey(kRecordKind, c.bucket, c.id_hash));
+      if (!v.ok()) return false;
+      if (!v->has_value() || !dedup::DecodeRecordForMatch(**v, &other_)) continue;
+      if (other_.id == id) continue;  // never one's own duplicate
+      DedupMatch m;
+      m.id = other_.id;
+      if (other_.text_hash == sig_.text_hash) {
+        m.status = DedupStatus::kExactDuplicate;
+        m.similarity = 1;
+        m.containment = 1;
+      } else {
+        const size_t inter = dedup::IntersectionSize(sig_.samples, other_.samples);
+        const size_t a = sig_.samples.size(), b = other_.samples.size();
+        const size_t shorter = std::min(a, b);
+        m.similarity = Round4(a + b > inter ? double(inter) / double(a + b - inter) : 0.0);
+        m.containment = Round4(shorter ? double(inter) / double(shorter) : 0.0);
+        if (m.containment >= o.near_containment) {
+          m.status = DedupStatus::kNearDuplicate;
+        } else if (m.containment >= o.partial_containment) {
+          m.status = DedupStatus::kPartialOverlap;
+        } else {
+          continue;
+        }
+      }
+      found_.push_back({std::move(m), other_.event_ms});
+    }
+    if (found_.empty()) return true;
+    // `of`: the earliest (event time, then id) among the matches of the strongest relation.
+    const Found* of = nullptr;
+    for (const auto& f : found_) {
+      if (!of) {
+        of = &f;
+        continue;
+      }
+      const int r = StatusRank(f.match.status), ro = StatusRank(of->match.status);
+      if (r > ro || (r == ro && (f.event_ms < of->event_ms ||
+                                 (f.event_ms == of->event_ms && f.match.id < of->match.id)))) {
+        of = &f;
+      }
+    }
+    result->status = of->match.status;
+    result->of = of->match.id;
+    result->similarity = of->match.similarity;
+    result->containment = of->match.containment;
+    std::sort(found_.begin(), found_.end(), [](const Found& x, const Found& y) {
+      const int rx = StatusRank(x.match.status), ry = StatusRank(y.match.status);
+      if (rx != ry) return rx > ry;
+      if (x.match.containment != y.match.containment)
+        return x.match.containment > y.match.containment;
+      if (x.match.similarity != y.match.similarity) return x.match.similarity > y.match.similarity;
+      return x.event_ms < y.event_ms;
+    });
+    for (size_t i = 0; i < found_.size() && i < static_cast<size_t>(o.max_matches); ++i) {
+      result->matches.push_back(found_[i].match);
+    }
+    return true;
+  }
+
+  void Count(DedupStatus s) {
+    if (auto* c = shared_->outcomes[static_cast<int>(s)]) c->Increment();
+  }
+
+  struct Found {
+    DedupMatch match;
+    int64_t event_ms;
+  };
+  Shared* shared_;
+  SignatureBuilder builder_;
+  Signature sig_;
+  std::vector<uint32_t> indexed_;
+  ArticleRecord stored_;
+  ArticleRecord other_;
+  std::vector<Found> found_;
+  state::WriteBatch batch_;
+};
+
+class DedupConfig final : public StageConfig {
+ public:
+  explicit DedupConfig(DedupOptions options) {
+    shared_.options = options;
+    shared_.bucket_ms = options.bucket_hours * kHourMs;
+    shared_.window_buckets = static_cast<uint32_t>(
+        (options.window_days * 24 + options.bucket_hours - 1) / options.bucket_hours);
+    shared_.index = dedup::LshIndex(static_cast<uint32_t>(options.max_postings));
+  }
+
+  Status Prepare(const StageEnvironment& env) override {
+    if (!env.store) return MakeError("dedup: no state store", "invalid");
+    shared_.store = env.store;
+    state::Store& store = *env.store;
+    auto format = store.Get(dedup::kFormatKey);
+    if (!format.ok()) return format.error();
+    if (format->has_value() && **format != dedup::kFormatVersion) {
+      return MakeError("dedup: state format " + **format + " is not " +
+                           std::string(dedup::kFormatVersion) + "; use a fresh state dir",
+                       "invalid");
+    }
+    auto wm = store.Get(dedup::kWatermarkKey);
+    if (!wm.ok()) return wm.error();
+    if (wm->has_value()) {
+      auto v = dedup::DecodeU64(**wm);
+      if (!v) return MakeError("dedup: corrupt watermark", "corrupt");
+      shared_.watermark_ms = static_cast<int64_t>(*v);
+    }
+    const uint32_t min_bucket = shared_.MinBucketFor(shared_.watermark_ms);
+    state::WriteBatch batch;
+    if (!format->has_value()) batch.Put(dedup::kFormatKey, dedup::kFormatVersion);
+    if (min_bucket > 0) {  // the window may have shrunk since the last run
+      batch.DeleteRange(BucketPrefix(kRecordKind, 0), BucketPrefix(kRecordKind, min_bucket));
+      batch.DeleteRange(BucketPrefix(kIndexKind, 0), BucketPrefix(kIndexKind, min_bucket));
+    }
+    if (!batch.empty()) {
+      Status s = store.Write(batch);
+      if (!s.ok()) return s;
+    }
+    shared_.index.ExpireBefore(min_bucket);
+    bool corrupt = false;
+    IndexEntry entry;
+    Status s =
+        store.Scan(BucketPrefix(kIndexKind, min_bucket), BucketPrefix(kIndexKind, kPastLastBucket),
+                   [&](std::string_view key, std::string_view value) {
+                     uint32_t bucket = 0;
+                     uint64_t id_hash = 0;
+                     if (!dedup::ParseArticleKey(key, &bucket, &id_hash) ||
+                         !dedup::DecodeIndexEntry(value, &entry)) {
+                       corrupt = true;
+                       return false;
+                     }
+                     shared_.index.Insert(id_hash, bucket, entry.keys);
+                     return true;
+                   });
+    if (!s.ok()) return s;
+    if (corrupt) return MakeError("dedup: corrupt index entry in state", "corrupt");
+
+    if (env.registry) {
+      auto& outcomes = prometheus::BuildCounter()
+                           .Name("newsflow_dedup_outcomes_total")
+                           .Help("Dedup verdicts by status")
+                           .Register(*env.registry);
+      for (auto st : {DedupStatus::kUnique, DedupStatus::kExactDuplicate,
+                      DedupStatus::kNearDuplicate, DedupStatus::kPartialOverlap}) {
+        shared_.outcomes[static_cast<int>(st)] = &outcomes.Add({{"status", DedupStatusName(st)}});
+      }
+      shared_.late = &prometheus::BuildCounter()
+                          .Name("newsflow_dedup_late_articles_total")
+                          .Help("Articles older than the dedup window: compared, not stored")
+                          .Register(*env.registry)
+                          .Add({});
+      shared_.entries = &prometheus::BuildGauge()
+                             .Name("newsflow_dedup_index_entries")
+                             .Help("Articles in the dedup index (within the window)")
+                             .Register(*env.registry)
+                             .Add({});
+      shared_.keys = &prometheus::BuildGauge()
+                          .Name("newsflow_dedup_index_keys")
+                          .Help("Shingle keys in the in-memory dedup index")
+                          .Register(*env.registry)
+                          .Add({});
+      shared_.memory = &prometheus::BuildGauge()
+                            .Name("newsflow_dedup_index_memory_bytes")
+                            .Help("Memory held by the in-memory dedup index")
+                            .Register(*env.registry)
+                            .Add({});
+    }
+    shared_.UpdateGauges();
+    return Status::Ok();
+  }
+
+  std::unique_ptr<Stage> CreateWorker() const override {
+    return std::make_unique<DedupStage>(&shared_);
+  }
+
+  std::string Version() const override { return "1"; }
+
+ private:
+  // Workers mutate the index and watermark through it, under Shared::mu; options are fixed.
+  mutable Shared shared_;
+};
+
+class DedupFactory final : public StageFactory {
+ public:
+  std::string_view Name() const override { return "dedup"; }
+  std::vector<std::string_view> Reasons() const override { return {kStateError, kInternalError}; }
+  std::unique_ptr<StageConfig> Parse(config::Section& s) const override {
+    DedupOptions o;
+    o.shingle_words = static_cast<int>(s.Int("shingle_words", o.shingle_words, 2, 12));
+    o.index_keys = static_cast<int>(s.Int("index_keys", o.index_keys, 4, 64));
+    o.query_keys = static_cast<int>(s.Int("query_keys", o.query_keys, 4, 256));
+    if (o.query_keys < o.index_keys) s.Error("query_keys", "must be at least index_keys");
+    o.sample_rate = static_cast<int>(s.Int("sample_rate", o.sample_rate, 1, 64));
+    if ((o.sample_rate & (o.sample_rate - 1)) != 0) {
+      s.Error("sample_rate", std::to_string(o.sample_rate) + " is not a power of two");
+      o.sample_rate = 1;
+    }
+    o.near_containment = s.Double("near_containment", o.near_containment, 0.05, 1.0);
+    o.partial_containment = s.Double("partial_containment", o.partial_containment, 0.01, 1.0);
+    if (o.partial_containment >= o.near_containment) {
+      s.Error("partial_containment", "must be below near_containment");
+    }
+    o.window_days = s.Int("window_days", o.window_days, 1, 3650);
+    o.bucket_hours = s.Int("bucket_hours", o.bucket_hours, 1, 744);
+    o.max_future_hours = s.Int("max_future_hours", o.max_future_hours, 0, 8760);
+    o.max_candidates = static_cast<int>(s.Int("max_candidates", o.max_candidates, 1, 1024));
+    o.rare_postings = static_cast<int>(s.Int("rare_postings", o.rare_postings, 1, 100000));
+    o.common_keys_needed =
+        static_cast<int>(s.Int("common_keys_needed", o.common_keys_needed, 1, 64));
+    o.min_shared_keys = static_cast<int>(s.Int("min_shared_keys", o.min_shared_keys, 1, 64));
+    o.max_postings = static_cast<int>(s.Int("max_postings", o.max_postings, 1, 100000));
+    o.max_matches = static_cast<int>(s.Int("max_matches", o.max_matches, 0, 64));
+    o.max_tokens = static_cast<int>(s.Int("max_tokens", o.max_tokens, 100, 10000000));
+    s.Finish();
+    return std::make_unique<DedupConfig>(o);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<StageFactory> MakeDedupStageFactory() { return std::make_unique<DedupFactory>(); }
+
+}  // namespace newsflow

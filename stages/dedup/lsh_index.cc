@@ -1,0 +1,179 @@
+#include "stages/dedup/lsh_index.h"
+
+#include <algorithm>
+
+namespace newsflow::dedup {
+namespace {
+
+// Tables are sized freely (not powers of two) and addressed by multiply-shift range reduction,
+// so memory follows the live entry count instead of doubling.
+size_t Reduce(uint64_t hash, size_t n) {
+  return static_cast<size_t>((static_cast<unsigned __int128>(hash) * n) >> 64);
+}
+
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+constexpr double kMaxLoad = 0.8;      // rehash above this share of occupied cells
+constexpr double kTargetLoad = 0.55;  // share after a rehash
+constexpr size_t kMinCells = 1024;
+
+}  // namespace
+
+size_t LshIndex::Home(uint32_t key) const { return Reduce(Mix(key), table_.size()); }
+size_t LshIndex::IdHome(uint64_t id_hash) const { return Reduce(Mix(id_hash), id_map_.size()); }
+
+uint32_t LshIndex::FindSlot(uint64_t id_hash) const {
+  if (id_map_.empty()) return kEmpty;
+  for (size_t i = IdHome(id_hash);; i = (i + 1 == id_map_.size()) ? 0 : i + 1) {
+    const uint32_t s = id_map_[i];
+    if (s == kEmpty) return kEmpty;
+    if (slots_[s].id_hash == id_hash && Live(s)) return s;
+  }
+}
+
+std::optional<uint32_t> LshIndex::FindId(uint64_t id_hash) const {
+  const uint32_t s = FindSlot(id_hash);
+  if (s == kEmpty) return std::nullopt;
+  return slots_[s].bucket;
+}
+
+void LshIndex::IdMapPut(uint64_t id_hash, uint32_t slot) {
+  size_t i = IdHome(id_hash);
+  while (id_map_[i] != kEmpty) i = (i + 1 == id_map_.size()) ? 0 : i + 1;
+  id_map_[i] = slot;
+  ++id_used_;
+}
+
+bool LshIndex::InsertEntry(uint32_t key, uint32_t slot) {
+  size_t i = Home(key);
+  uint32_t same = 0;
+  while (table_[i].slot != kEmpty) {
+    if (table_[i].key == key && Live(table_[i].slot) && ++same >= max_postings_) return false;
+    i = (i + 1 == table_.size()) ? 0 : i + 1;
+  }
+  table_[i] = Entry{key, slot};
+  ++table_used_;
+  return true;
+}
+
+void LshIndex::Insert(uint64_t id_hash, uint32_t bucket, const std::vector<uint32_t>& keys) {
+  const uint32_t old = FindSlot(id_hash);
+  if (old != kEmpty) {
+    auto& counts = per_bucket_[slots_[old].bucket];
+    counts.first -= 1;
+    counts.second -= slots_[old].entries;
+    --live_slots_;
+    live_entries_ -= slots_[old].entries;
+    slots_[old].entries = kDeadMark;
+  }
+  if (static_cast<double>(table_used_ + keys.size()) >
+          kMaxLoad * static_cast<double>(table_.size()) ||
+      static_cast<double>(id_used_ + 1) > kMaxLoad * static_cast<double>(id_map_.size()) ||
+      slots_.size() >= kEmpty - 1) {
+    Rehash(keys.size(), 1);
+  }
+  const auto slot = static_cast<uint32_t>(slots_.size());
+  slots_.push_back(Slot{id_hash, bucket, 0});
+  uint32_t added = 0;
+  for (uint32_t key : keys) added += InsertEntry(key, slot) ? 1 : 0;
+  slots_[slot].entries = added;
+  IdMapPut(id_hash, slot);
+  auto& counts = per_bucket_[bucket];
+  counts.first += 1;
+  counts.second += added;
+  ++live_slots_;
+  live_entries_ += added;
+}
+
+void LshIndex::Lookup(const std::vector<uint32_t>& keys, uint32_t rare_postings,
+                      std::vector<uint64_t>* scratch, std::vector<Candidate>* out) const {
+  out->clear();
+  scratch->clear();
+  if (table_.empty()) return;
+  // (slot << 1 | rare) per shared key: sorting groups a slot's keys together.
+  for (uint32_t key : keys) {
+    const size_t first = scratch->size();
+    for (size_t i = Home(key); table_[i].slot != kEmpty; i = (i + 1 == table_.size()) ? 0 : i + 1) {
+      if (table_[i].key == key && Live(table_[i].slot)) {
+        scratch->push_back(static_cast<uint64_t>(table_[i].slot) << 1);
+      }
+    }
+    if (scratch->size() - first <= rare_postings) {
+      for (size_t j = first; j < scratch->size(); ++j) (*scratch)[j] |= 1;
+    }
+  }
+  std::sort(scratch->begin(), scratch->end());
+  for (size_t i = 0; i < scratch->size();) {
+    const uint32_t slot = static_cast<uint32_t>((*scratch)[i] >> 1);
+    uint32_t shared = 0, rare = 0;
+    for (; i < scratch->size() && ((*scratch)[i] >> 1) == slot; ++i) {
+      ++shared;
+      rare += static_cast<uint32_t>((*scratch)[i] & 1);
+    }
+    const Slot& s = slots_[slot];
+    out->push_back(Candidate{s.id_hash, s.bucket, shared, rare});
+  }
+  std::stable_sort(out->begin(), out->end(), [](const Candidate& a, const Candidate& b) {
+    if (a.shared_keys != b.shared_keys) return a.shared_keys > b.shared_keys;
+    return a.rare_keys > b.rare_keys;
+  });
+}
+
+void LshIndex::ExpireBefore(uint32_t min_bucket) {
+  if (min_bucket <= min_bucket_) return;
+  min_bucket_ = min_bucket;
+  size_t dead_entries = 0;
+  for (auto it = per_bucket_.begin(); it != per_bucket_.end() && it->first < min_bucket;) {
+    live_slots_ -= it->second.first;
+    live_entries_ -= it->second.second;
+    dead_entries += it->second.second;
+    it = per_bucket_.erase(it);
+  }
+  // Give memory back promptly once a third of the table is dead.
+  if (dead_entries > 0 && 3 * (table_used_ - live_entries_) > table_used_) Rehash(0, 0);
+}
+
+void LshIndex::Rehash(size_t extra_entries, size_t extra_slots) {
+  std::vector<uint32_t> remap(slots_.size(), kEmpty);
+  std::vector<Slot> slots;
+  slots.reserve(live_slots_ + extra_slots);
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    if (!Live(static_cast<uint32_t>(s))) continue;
+    remap[s] = static_cast<uint32_t>(slots.size());
+    slots.push_back(slots_[s]);
+  }
+  std::vector<Entry> old_table;
+  old_table.swap(table_);
+  const auto cells = [](size_t n) {
+    return std::max(kMinCells, static_cast<size_t>(static_cast<double>(n) / kTargetLoad) + 1);
+  };
+  table_.assign(cells(live_entries_ + extra_entries), Entry{0, kEmpty});
+  table_used_ = 0;
+  for (const Entry& e : old_table) {
+    if (e.slot == kEmpty || remap[e.slot] == kEmpty) continue;
+    size_t i = Home(e.key);
+    while (table_[i].slot != kEmpty) i = (i + 1 == table_.size()) ? 0 : i + 1;
+    table_[i] = Entry{e.key, remap[e.slot]};
+    ++table_used_;
+  }
+  old_table = {};
+  slots_.swap(slots);
+  slots = {};
+  id_map_.assign(cells(live_slots_ + extra_slots), kEmpty);
+  id_used_ = 0;
+  for (size_t s = 0; s < slots_.size(); ++s) IdMapPut(slots_[s].id_hash, static_cast<uint32_t>(s));
+}
+
+size_t LshIndex::MemoryBytes() const {
+  return slots_.capacity() * sizeof(Slot) + table_.capacity() * sizeof(Entry) +
+         id_map_.capacity() * sizeof(uint32_t) + per_bucket_.size() * 64;
+}
+
+}  // namespace newsflow::dedup

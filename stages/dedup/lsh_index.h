@@ -1,0 +1,88 @@
+// LshIndex: the in-memory candidate index of the dedup stage, rebuilt from the store at start.
+//
+// Each indexed article owns a slot {id hash, time bucket} and up to `index_keys` entries
+// {shingle key, slot} in one open-addressing table (linear probing, 8 bytes an entry). A lookup
+// returns the live slots sharing at least one key with the query, with the number of shared
+// keys. Keys shared by more than `max_postings` live articles (boilerplate, a story copied
+// everywhere) stop taking new entries: the earliest articles stay findable and one lookup
+// touches a bounded number of entries. Expiry is O(1): buckets below the window start become
+// dead and are skipped; dead slots and entries are dropped when the table is next rehashed
+// (growth, or when dead entries fill a third of it), so memory stays within about twice the
+// live entries. Memory: ~16 B per slot, ~4-8 B per slot in the id map, 8-16 B per key entry.
+// Not thread-safe: the stage calls it under its mutex.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <vector>
+
+namespace newsflow::dedup {
+
+struct Candidate {
+  uint64_t id_hash = 0;
+  uint32_t bucket = 0;
+  uint32_t shared_keys = 0;
+  uint32_t rare_keys = 0;  // shared keys that at most `rare_postings` live articles have
+};
+
+class LshIndex {
+ public:
+  explicit LshIndex(uint32_t max_postings) : max_postings_(max_postings) {}
+
+  // Adds an article; an id hash that is already live is replaced.
+  void Insert(uint64_t id_hash, uint32_t bucket, const std::vector<uint32_t>& keys);
+  // The bucket of a live article, or nullopt.
+  std::optional<uint32_t> FindId(uint64_t id_hash) const;
+  // Live articles sharing a key with `keys`, most shared keys first (then most rare keys,
+  // then earliest inserted). A key with at most `rare_postings` live articles is rare: one
+  // shared rare key is evidence, one shared common key (boilerplate) is not. `scratch` reused.
+  void Lookup(const std::vector<uint32_t>& keys, uint32_t rare_postings,
+              std::vector<uint64_t>* scratch, std::vector<Candidate>* out) const;
+  // Every article in a bucket below `min_bucket` becomes dead (invisible), now; memory is
+  // given back at the next rehash.
+  void ExpireBefore(uint32_t min_bucket);
+
+  uint32_t min_bucket() const { return min_bucket_; }
+  size_t live_articles() const { return live_slots_; }
+  size_t live_entries() const { return live_entries_; }
+  size_t MemoryBytes() const;
+
+ private:
+  struct Slot {
+    uint64_t id_hash;
+    uint32_t bucket;
+    uint32_t entries;  // key entries this slot owns in the table
+  };
+  struct Entry {
+    uint32_t key;
+    uint32_t slot;  // kEmpty when the cell is free
+  };
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+
+  bool Live(uint32_t slot) const {
+    return slots_[slot].bucket >= min_bucket_ && slots_[slot].entries != kDeadMark;
+  }
+  static constexpr uint32_t kDeadMark = UINT32_MAX;
+  size_t Home(uint32_t key) const;
+  size_t IdHome(uint64_t id_hash) const;
+  uint32_t FindSlot(uint64_t id_hash) const;  // kEmpty when not live
+  bool InsertEntry(uint32_t key, uint32_t slot);
+  void IdMapPut(uint64_t id_hash, uint32_t slot);
+  // Drops dead slots and entries; sizes the tables for `extra` more entries.
+  void Rehash(size_t extra_entries, size_t extra_slots);
+
+  uint32_t max_postings_;
+  uint32_t min_bucket_ = 0;
+  std::vector<Slot> slots_;
+  std::vector<Entry> table_;      // size: power of two (or empty)
+  std::vector<uint32_t> id_map_;  // slot per cell, kEmpty when free; power of two
+  size_t table_used_ = 0;         // occupied cells, dead included
+  size_t id_used_ = 0;
+  size_t live_slots_ = 0;
+  size_t live_entries_ = 0;
+  std::map<uint32_t, std::pair<size_t, size_t>> per_bucket_;  // bucket -> {slots, entries}
+};
+
+}  // namespace newsflow::dedup

@@ -1,0 +1,278 @@
+#include "stages/dedup/shingles.h"
+
+#include <algorithm>
+
+// Inlined XXH3 for the per-token hash (the hottest call): the same function and values as
+// common/hash.h's Hash64, without a library call per word.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace newsflow::dedup {
+namespace {
+
+enum class CharClass { kWord, kJoiner, kBreak, kSingle };
+
+// Lower case for the scripts news mostly comes in; other code points are returned unchanged.
+uint32_t Lower(uint32_t c) {
+  if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;
+  if (c == 0x178) return 0xFF;
+  if (c >= 0x100 && c <= 0x17F) {
+    const bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+    if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F) return c;
+    if (odd_upper) return (c & 1) ? c + 1 : c;
+    return (c & 1) ? c : c + 1;
+  }
+  if (c >= 0x391 && c <= 0x3A9) return c + 0x20;
+  if (c >= 0x410 && c <= 0x42F) return c + 0x20;
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+  return c;
+}
+
+CharClass Classify(uint32_t c) {
+  if (c < 0x80) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+      return CharClass::kWord;
+    if (c == '\'' || c == '`') return CharClass::kJoiner;
+    return CharClass::kBreak;
+  }
+  // Apostrophe-like marks keep a word together: "Korea’s", "O’Neill", "Jong‘un".
+  if (c == 0x2018 || c == 0x2019 || c == 0x02BC || c == 0x00B4 || c == 0x2032) {
+    return CharClass::kJoiner;
+  }
+  if (c == 0xAA || c == 0xB5 || c == 0xBA) return CharClass::kWord;
+  if (c < 0xC0 || c == 0xD7 || c == 0xF7) return CharClass::kBreak;  // Latin-1 punctuation
+  if (c >= 0x2000 && c <= 0x2BFF) return CharClass::kBreak;          // punctuation, symbols, arrows
+  if (c >= 0x3000 && c <= 0x303F) return CharClass::kBreak;          // CJK punctuation
+  if (c >= 0xFE30 && c <= 0xFE4F) return CharClass::kBreak;          // CJK compatibility forms
+  if (c >= 0xFF00 && c <= 0xFF0F) return CharClass::kBreak;          // fullwidth punctuation
+  if (c >= 0xFF1A && c <= 0xFF20) return CharClass::kBreak;
+  if (c == 0xFEFF || c == 0xFFFD || (c >= 0xFE00 && c <= 0xFE0F)) return CharClass::kBreak;
+  if (c >= 0x1F000) return CharClass::kBreak;  // emoji and pictographs
+  // Unspaced scripts: one token per character.
+  if ((c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+      (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+      (c >= 0x0E00 && c <= 0x0EFF) || (c >= 0x1000 && c <= 0x109F)) {
+    return CharClass::kSingle;
+  }
+  return CharClass::kWord;
+}
+
+// Decodes one code point at s[*i]; invalid sequences yield U+FFFD and advance one byte.
+uint32_t Decode(std::string_view s, size_t* i) {
+  const auto b0 = static_cast<unsigned char>(s[*i]);
+  if (b0 < 0x80) {
+    ++*i;
+    return b0;
+  }
+  int len = 0;
+  uint32_t c = 0;
+  if ((b0 & 0xE0) == 0xC0) {
+    len = 2;
+    c = b0 & 0x1F;
+  } else if ((b0 & 0xF0) == 0xE0) {
+    len = 3;
+    c = b0 & 0x0F;
+  } else if ((b0 & 0xF8) == 0xF0) {
+    len = 4;
+    c = b0 & 0x07;
+  } else {
+    ++*i;
+    return 0xFFFD;
+  }
+  if (*i + len > s.size()) {
+    ++*i;
+    return 0xFFFD;
+  }
+  for (int k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[*i + k]);
+    if ((b & 0xC0) != 0x80) {
+      ++*i;
+      return 0xFFFD;
+    }
+    c = (c << 6) | (b & 0x3F);
+  }
+  *i += len;
+  return c;
+}
+
+// A token being built: a fixed buffer, so the hot loop never allocates. Tokens longer than the
+// buffer keep their first kMaxTokenBytes bytes (no real word is that long).
+constexpr size_t kMaxTokenBytes = 96;
+struct TokenBuf {
+  char data[kMaxTokenBytes + 4];
+  size_t size = 0;
+  void Append(uint32_t c) {
+    if (size >= kMaxTokenBytes) return;
+    if (c < 0x80) {
+      data[size++] = static_cast<char>(c);
+    } else if (c < 0x800) {
+      data[size++] = static_cast<char>(0xC0 | (c >> 6));
+      data[size++] = static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      data[size++] = static_cast<char>(0xE0 | (c >> 12));
+      data[size++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      data[size++] = static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      data[size++] = static_cast<char>(0xF0 | (c >> 18));
+      data[size++] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+      data[size++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      data[size++] = static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  std::string_view view() const { return {data, size}; }
+};
+
+// ASCII classes and lower case by table: the common case of the hot loop.
+struct AsciiTable {
+  uint8_t cls[128];
+  char lower[128];
+  constexpr AsciiTable() : cls(), lower() {
+    for (int c = 0; c < 128; ++c) {
+      const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      cls[c] = static_cast<uint8_t>(word                      ? CharClass::kWord
+                                    : (c == '\'' || c == '`') ? CharClass::kJoiner
+                                                              : CharClass::kBreak);
+      lower[c] = static_cast<char>((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    }
+  }
+};
+constexpr AsciiTable kAscii;
+
+// The tokenizer: calls emit(token) per normalised token, stops early when emit returns false.
+template <class Emit>
+void Tokenize(std::string_view text, Emit&& emit) {
+  TokenBuf token;
+  size_t i = 0;
+  const size_t n = text.size();
+  while (i < n) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    CharClass cls;
+    uint32_t c;
+    if (b < 0x80) {
+      ++i;
+      cls = static_cast<CharClass>(kAscii.cls[b]);
+      if (cls == CharClass::kWord) {
+        if (token.size < kMaxTokenBytes) token.data[token.size++] = kAscii.lower[b];
+        continue;
+      }
+      c = b;
+    } else {
+      c = Decode(text, &i);
+      cls = Classify(c);
+    }
+    switch (cls) {
+      case CharClass::kWord:
+        token.Append(Lower(c));
+        break;
+      case CharClass::kJoiner:
+        break;
+      case CharClass::kBreak:
+        if (token.size) {
+          if (!emit(token.view())) return;
+          token.size = 0;
+        }
+        break;
+      case CharClass::kSingle:
+        if (token.size) {
+          if (!emit(token.view())) return;
+          token.size = 0;
+        }
+        token.Append(c);
+        if (!emit(token.view())) return;
+        token.size = 0;
+        break;
+    }
+  }
+  if (token.size) emit(token.view());
+}
+
+// The 64-bit finaliser of MurmurHash3: every input bit affects every output bit.
+uint64_t FinalMix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+}  // namespace
+
+void ForEachToken(std::string_view text, const std::function<void(std::string_view)>& emit) {
+  Tokenize(text, [&](std::string_view t) {
+    emit(t);
+    return true;
+  });
+}
+
+void SignatureBuilder::Build(std::string_view text, Signature* out) {
+  out->Clear();
+  token_hashes_.clear();
+  const size_t max_tokens = static_cast<size_t>(options_.max_tokens);
+  Tokenize(text, [&](std::string_view t) {
+    token_hashes_.push_back(XXH3_64bits_withSeed(t.data(), t.size(), 0));
+    return token_hashes_.size() < max_tokens;
+  });
+  const size_t n = token_hashes_.size();
+  out->tokens = static_cast<uint32_t>(n);
+  if (n == 0) return;
+  out->text_hash =
+      XXH3_64bits_withSeed(token_hashes_.data(), n * sizeof(uint64_t), 0x6e657773666c6f77ULL);
+  // A text shorter than one shingle is one shingle of all its words.
+  const size_t k = std::min(n, static_cast<size_t>(options_.shingle_words));
+  shingles_.clear();
+  for (size_t i = 0; i + k <= n; ++i) {
+    // Token hashes are already XXH3 outputs: an order-sensitive combination and one strong
+    // finaliser is enough, and several times cheaper than hashing the k*8 bytes again.
+    uint64_t h = 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(k);
+    for (size_t j = 0; j < k; ++j) {
+      h = (h ^ token_hashes_[i + j]) * 0xbf58476d1ce4e5b9ULL;
+      h = (h << 27) | (h >> 37);
+    }
+    shingles_.push_back(FinalMix(h));
+  }
+  out->shingles = static_cast<uint32_t>(shingles_.size());
+  // Samples: the shingles whose low bits are zero (the same subset in every article).
+  const uint64_t sample_mask = static_cast<uint64_t>(options_.sample_rate) - 1;
+  for (uint64_t h : shingles_) {
+    if ((h & sample_mask) == 0) out->samples.push_back(static_cast<uint32_t>(h >> 32));
+  }
+  std::sort(out->samples.begin(), out->samples.end());
+  out->samples.erase(std::unique(out->samples.begin(), out->samples.end()), out->samples.end());
+  // Keys: the smallest distinct high halves. Selecting a few more than needed and sorting only
+  // those avoids sorting every shingle; repeated shingles may leave too few, then sort all.
+  const size_t max_keys = static_cast<size_t>(std::max(options_.index_keys, options_.query_keys));
+  auto take_keys = [&](size_t upto) {
+    std::sort(shingles_.begin(), shingles_.begin() + upto);
+    out->keys.clear();
+    for (size_t i = 0; i < upto && out->keys.size() < max_keys; ++i) {
+      const auto key = static_cast<uint32_t>(shingles_[i] >> 32);
+      if (out->keys.empty() || out->keys.back() != key) out->keys.push_back(key);
+    }
+  };
+  const size_t pick = std::min(shingles_.size(), max_keys * 2);
+  if (pick < shingles_.size()) {
+    std::nth_element(shingles_.begin(), shingles_.begin() + pick, shingles_.end());
+  }
+  take_keys(pick);
+  if (out->keys.size() < max_keys && pick < shingles_.size()) take_keys(shingles_.size());
+}
+
+size_t IntersectionSize(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+  size_t i = 0, j = 0, n = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      ++n;
+      ++i;
+      ++j;
+    }
+  }
+  return n;
+}
+
+}  // namespace newsflow::dedup

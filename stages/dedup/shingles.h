@@ -1,0 +1,68 @@
+// Text normalisation and the per-article signature the dedup stage compares.
+//
+// Normalise: lower case (ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic), apostrophes and
+// quotes dropped inside words ("Korea’s" == "Korea's" == "Koreas"), hyphens, dashes and every
+// other punctuation or space folded to one word break ("Kim Jong-un" == "Kim Jong Un"). Han,
+// kana and other unspaced scripts become one token per character, so shingles stay short.
+// Signature: the hash of the normalised token sequence (exact copies), word k-shingle hashes,
+// the smallest distinct shingle keys (bottom-k sketch: the LSH keys of the in-memory index) and the
+// shingle keys kept by hash-threshold sampling (1 in `sample_rate`, the same subset for every
+// article, so set containment of samples estimates containment of the full shingle sets). Pure
+// functions of their input; SignatureBuilder keeps scratch buffers: one per worker, not
+// thread-safe, allocates only when a text is larger than any before.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace newsflow::dedup {
+
+struct SignatureOptions {
+  int shingle_words = 4;    // words per shingle
+  int index_keys = 16;      // bottom-k keys indexed per article
+  int query_keys = 48;      // bottom-k keys looked up per article (>= index_keys)
+  int sample_rate = 1;      // keep 1 in sample_rate shingle keys for verification (power of 2)
+  int max_tokens = 100000;  // longer texts are cut here (bounded time on pathological input)
+};
+
+struct Signature {
+  uint64_t text_hash = 0;  // hash of the normalised token sequence; 0 when no tokens
+  uint32_t tokens = 0;     // normalised words in the text
+  uint32_t shingles = 0;   // shingle positions (k-word windows)
+  // The query_keys smallest distinct shingle keys, ascending; the first index_keys of them are
+  // indexed. Looking up more keys than are indexed finds a short indexed text inside a long
+  // new one: its few smallest keys rank low in the long text too, but not among the very
+  // smallest.
+  std::vector<uint32_t> keys;
+  std::vector<uint32_t> samples;  // sampled shingle keys, ascending, distinct
+  void Clear() {
+    text_hash = 0;
+    tokens = shingles = 0;
+    keys.clear();
+    samples.clear();
+  }
+};
+
+// Calls `emit(token)` for each normalised token of `text` (valid or invalid UTF-8; invalid
+// bytes are word breaks). Exposed for tests and tools.
+void ForEachToken(std::string_view text, const std::function<void(std::string_view)>& emit);
+
+class SignatureBuilder {
+ public:
+  explicit SignatureBuilder(SignatureOptions options) : options_(options) {}
+  void Build(std::string_view text, Signature* out);
+
+ private:
+  SignatureOptions options_;
+  std::vector<uint64_t> token_hashes_;
+  std::vector<uint64_t> shingles_;
+};
+
+// |a ∩ b| of two ascending, distinct key lists.
+size_t IntersectionSize(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
+
+}  // namespace newsflow::dedup

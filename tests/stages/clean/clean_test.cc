@@ -1,0 +1,322 @@
+// Tests of the clean stage: boilerplate kinds (HTML and text fixtures), metadata, the seeds'
+// gold expectations, normalisation (entities, mojibake, NFC, spaces), bad and pathological
+// input, and the config.
+#include <simdjson.h>
+#include <yaml-cpp/yaml.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+
+#include "config/section.h"
+#include "stages/clean/clean_stage.h"
+#include "stages/clean/normalize.h"
+#include "stages/clean/text_rules.h"
+#include "test_util.h"
+
+namespace newsflow {
+namespace {
+
+using testing::ReadFile;
+using testing::SharedDir;
+using testing::SourceDir;
+
+struct Cleaner {
+  std::unique_ptr<StageFactory> factory = MakeCleanStageFactory();
+  std::unique_ptr<StageConfig> config;
+  std::unique_ptr<Stage> stage;
+  config::Errors errors;
+
+  explicit Cleaner(const std::string& yaml = "{}") {
+    config::Section section(YAML::Load(yaml), "stages.clean", &errors);
+    config = factory->Parse(section);
+    REQUIRE(config->Prepare({}).ok());
+    stage = config->CreateWorker();
+  }
+  Outcome Run(Article& a) {
+    StageContext ctx;
+    return stage->Process(a, ctx);
+  }
+};
+
+bool Has(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+std::filesystem::path Fixture(const std::string& name) {
+  return SourceDir() / "tests" / "testdata" / "clean" / name;
+}
+
+TEST_CASE("html boilerplate is removed and the article kept", "[unit]") {
+  Cleaner c;
+  Article a;
+  a.input_html = ReadFile(Fixture("boilerplate.html"));
+  REQUIRE_FALSE(a.input_html.empty());
+  const Outcome o = c.Run(a);
+  REQUIRE(o.verdict == Verdict::kContinue);
+  CHECK(a.cleaned);
+  // Golden output beside the input.
+  CHECK(a.text == ReadFile(Fixture("boilerplate.expected.txt")));
+  for (const char* junk :
+       {"cookies", "Advertisement", "Share on", "Photo: John Smith", "newsletter", "Related",
+        "Storm sinks", "Subscribe now", "comments", "Great news for the town", "Most read",
+        "All rights reserved", "tracking", "no style text", "News\n", "By Maria Santos"}) {
+    INFO(junk);
+    CHECK_FALSE(Has(a.text, junk));
+  }
+  CHECK(a.title == "Harbour reopens after storm repairs");
+  CHECK(a.dateline == "PORTO, March 5 (Reuters) \xE2\x80\x94");
+  CHECK(a.byline == "Maria Santos");
+  CHECK(a.description == "Fishing boats returned to the old harbour on Tuesday.");
+  CHECK(a.published_at == "2024-03-05T08:30:00.000Z");
+  CHECK(a.published_at_ms == 1709627400000);
+  // Typographic quotes stay in text; the matching view has straight ones.
+  CHECK(Has(a.text, "\xE2\x80\x9Ctemporary\xE2\x80\x9D"));
+  CHECK(Has(a.match_text, "\"temporary\""));
+  CHECK_FALSE(Has(a.match_text, "\xE2\x80\x9C"));
+}
+
+TEST_CASE("html: a given sensible title and published_at are kept", "[unit]") {
+  Cleaner c;
+  Article a;
+  a.title = "Storm-hit harbour open again";
+  a.published_at = "2024-03-06T00:00:00Z";
+  a.published_at_ms = 1709683200000;
+  a.input_html = ReadFile(Fixture("boilerplate.html"));
+  REQUIRE(c.Run(a).verdict == Verdict::kContinue);
+  CHECK(a.title == "Storm-hit harbour open again");
+  CHECK(a.published_at == "2024-03-06T00:00:00Z");
+  // A title that is the headline plus the site name gives way to the headline.
+  Article b;
+  b.title = "Harbour reopens after storm repairs | The Coast Times";
+  b.input_html = a.input_html;
+  REQUIRE(c.Run(b).verdict == Verdict::kContinue);
+  CHECK(b.title == "Harbour reopens after storm repairs");
+}
+
+TEST_CASE("html: JSON-LD articleBody when the page is script-rendered", "[unit]") {
+  Cleaner c;
+  Article a;
+  a.input_html = ReadFile(Fixture("jsonld_body.html"));
+  REQUIRE(c.Run(a).verdict == Verdict::kContinue);
+  CHECK(a.text ==
+        "The city council voted on Thursday to build a new public library in the old market "
+        "hall.\n\nConstruction is expected to start in the autumn and last about two years, "
+        "the mayor said.");
+  CHECK(a.title == "Council approves new library");
+  CHECK(a.byline == "Ann Lee, Bo Kim");
+  CHECK(a.published_at == "2024-02-01T12:00:00.000Z");
+}
+
+TEST_CASE("plain text boilerplate lines are removed", "[unit]") {
+  Cleaner c;
+  Article a;
+  a.input_text = ReadFile(Fixture("boilerplate.txt"));
+  REQUIRE(c.Run(a).verdict == Verdict::kContinue);
+  CHECK(a.title == "Bakery chain expands to the north");
+  CHECK(a.description == "The company will open twelve new shops this year");
+  CHECK(a.dateline == "MILAN \xE2\x80\x93");
+  CHECK(a.text ==
+        "The bakery chain said on Monday it would open twelve new shops in northern Italy this "
+        "year, creating about 300 jobs.\n\nSales rose by eight percent last year, the company "
+        "said, helped by higher prices and strong demand for its seasonal cakes.\n\nThe chief "
+        "executive said the expansion would be paid for from the company's own funds.");
+}
+
+TEST_CASE("seeds: every clean, title and dateline expectation of gold.json holds", "[unit]") {
+  const auto dir = SharedDir() / "seeds";
+  simdjson::dom::parser parser;
+  simdjson::dom::element gold;
+  REQUIRE_FALSE(parser.load((dir / "gold.json").string()).get(gold));
+  Cleaner c;
+  int checked = 0;
+  for (auto art : gold["articles"].get_array()) {
+    const std::string file(std::string_view(art["file"].get_string().value()));
+    INFO(file);
+    Article a;
+    a.input_text = ReadFile(dir / file);
+    REQUIRE(c.Run(a).verdict == Verdict::kContinue);
+    simdjson::dom::object clean;
+    if (!art["clean"].get_object().get(clean)) {
+      for (auto s : clean["must_contain"].get_array()) {
+        const std::string v(std::string_view(s.get_string().value()));
+        INFO("must contain: " << v);
+        CHECK(Has(a.text, v));
+        ++checked;
+      }
+      for (auto s : clean["must_not_contain"].get_array()) {
+        const std::string v(std::string_view(s.get_string().value()));
+        INFO("must not contain: " << v);
+        CHECK_FALSE(Has(a.text, v));
+        ++checked;
+      }
+    }
+    std::string_view title;
+    if (!art["title"].get_string().get(title)) {
+      CHECK(a.title == title);
+      ++checked;
+    }
+    simdjson::dom::object dl;
+    if (!art["dateline"].get_object().get(dl)) {
+      for (const char* key : {"place", "date", "agency"}) {
+        std::string_view v;
+        if (dl[key].get_string().get(v)) continue;
+        INFO("dateline " << a.dateline << " has " << v);
+        CHECK(Has(clean::AsciiLower(a.dateline), clean::AsciiLower(v)));
+        ++checked;
+      }
+    }
+  }
+  CHECK(checked >= 20);
+}
+
+TEST_CASE("entities are decoded", "[unit]") {
+  CHECK(clean::DecodeEntities("AT&amp;T &lt;b&gt; &#8217; &#x2014; &eacute; &bogus; & x") ==
+        "AT&T <b> \xE2\x80\x99 \xE2\x80\x94 \xC3\xA9 &bogus; & x");
+  // Numeric references into 0x80..0x9F are CP1252 (&#146; is a right single quote).
+  CHECK(clean::DecodeEntities("it&#146;s") == "it\xE2\x80\x99s");
+  CHECK(clean::DecodeEntities("&#0; &#99999999;") == "&#0; &#99999999;");
+}
+
+TEST_CASE("mojibake of UTF-8 read as CP1252 or Latin-1 is repaired", "[unit]") {
+  CHECK(clean::RepairMojibake("caf\xC3\x83\xC2\xA9") == "caf\xC3\xA9");  // cafÃ©
+  CHECK(clean::RepairMojibake("it\xC3\xA2\xE2\x82\xAC\xE2\x84\xA2s") ==  // itâ€™s
+        "it\xE2\x80\x99s");
+  CHECK(clean::RepairMojibake("\xC3\xA2\xE2\x82\xAC\xC5\x93quoted\xC3\xA2\xE2\x82\xAC\xC2\x9D") ==
+        "\xE2\x80\x9Cquoted\xE2\x80\x9D");
+  // Clean text with Latin-1 letters is left alone.
+  CHECK(clean::RepairMojibake("Ã  la carte, déjà vu, Åland") == "Ã  la carte, déjà vu, Åland");
+}
+
+TEST_CASE("NFC, spaces and control characters are normalised", "[unit]") {
+  // e + combining acute -> é; no-break, thin and ideographic spaces -> one space;
+  // zero-width space and controls removed.
+  CHECK(clean::NormalizeText("Cafe\xCC\x81 \xC2\xA0 au\xE2\x80\x89lait\xE2\x80\x8B\x01\x7F.",
+                             false) == "Caf\xC3\xA9 au lait.");
+  CHECK(clean::NormalizeText("  a\r\n\r\nb \t c  ", true) == "a\n\nb c");
+  CHECK(clean::ToNfc("plain ascii") == "plain ascii");
+  CHECK(clean::MatchView("\xE2\x80\x9CHi\xE2\x80\x9D \xE2\x80\x98x\xE2\x80\x99 a\xE2\x80\x93"
+                         "b\xE2\x80\x94"
+                         "c\xE2\x80\x90"
+                         "d\xE2\x80\xA6") == "\"Hi\" 'x' a-b-c-d...");
+}
+
+TEST_CASE("text path: whitespace, blank-line runs and mojibake in the output", "[unit]") {
+  Cleaner c;
+  Article a;
+  a.input_text =
+      "First paragraph with caf\xC3\x83\xC2\xA9 and  double  spaces.\n\n\n\n\nSecond "
+      "paragraph &amp; an entity.\xC2\xA0\n";
+  REQUIRE(c.Run(a).verdict == Verdict::kContinue);
+  CHECK(a.text ==
+        "First paragraph with caf\xC3\xA9 and double spaces.\n\nSecond paragraph & "
+        "an entity.");
+}
+
+TEST_CASE("datelines", "[unit]") {
+  auto split = [](std::string p) {
+    std::string d = clean::SplitDateline(&p);
+    return std::make_pair(d, p);
+  };
+  CHECK(split("SEOUL, Jan. 26 (AP) \xE2\x80\x94 North Korea said Friday it would.") ==
+        std::make_pair(std::string("SEOUL, Jan. 26 (AP) \xE2\x80\x94"),
+                       std::string("North Korea said Friday it would.")));
+  CHECK(split("SEOUL: North Korea and China agreed to it.").first == "SEOUL:");
+  CHECK(split("WASHINGTON (Reuters) - The Senate voted on the bill today.").first ==
+        "WASHINGTON (Reuters) -");
+  CHECK(split("Seoul (AFP) - The North fired a missile on Sunday.").first == "Seoul (AFP) -");
+  // Not datelines.
+  CHECK(split("BREAKING NEWS TODAY FROM HERE: the market fell sharply.").first.empty());
+  CHECK(split("The US said: we will act soon on this.").first.empty());
+  CHECK(split("NASA launched a rocket on Monday.").first.empty());
+}
+
+TEST_CASE("invalid UTF-8 is repaired or dead-lettered as configured", "[unit]") {
+  Article a;
+  a.input_text = "Good text here \xFF\xFE and more good text.";
+  Cleaner repair;
+  REQUIRE(repair.Run(a).verdict == Verdict::kContinue);
+  CHECK(Has(a.text, "\xEF\xBF\xBD"));
+  Cleaner fail("{invalid_utf8: fail}");
+  Article b;
+  b.input_text = "Good text here \xFF\xFE and more good text.";
+  const Outcome o = fail.Run(b);
+  CHECK(o.verdict == Verdict::kFail);
+  CHECK(o.reason == "invalid_utf8");
+}
+
+TEST_CASE("nothing left after cleaning: fail or continue as configured", "[unit]") {
+  Article a;
+  a.input_html = "<html><body><nav><a href='/'>Home</a></nav><script>x()</script></body></html>";
+  Cleaner c;
+  const Outcome o = c.Run(a);
+  CHECK(o.verdict == Verdict::kFail);
+  CHECK(o.reason == "empty_after_cleaning");
+  Cleaner keep("{on_empty: continue}");
+  Article b;
+  b.input_html = a.input_html;
+  CHECK(keep.Run(b).verdict == Verdict::kContinue);
+  CHECK(b.cleaned);
+  CHECK(b.text.empty());
+}
+
+TEST_CASE("too large input is dead-lettered", "[unit]") {
+  Cleaner c("{max_input_bytes: 1024}");
+  Article a;
+  a.input_text = std::string(2000, 'a');
+  const Outcome o = c.Run(a);
+  CHECK(o.verdict == Verdict::kFail);
+  CHECK(o.reason == "input_too_large");
+}
+
+TEST_CASE("pathological html finishes: deep nesting, no body, 10 MB page", "[unit]") {
+  Cleaner c("{on_empty: continue, max_input_bytes: 20000000}");
+  const auto start = std::chrono::steady_clock::now();
+  std::string deep;
+  for (int i = 0; i < 200000; ++i) deep += "<div><span>";
+  deep += "<p>Deep paragraph that is long enough to be the article text.</p>";
+  Article a;
+  a.input_html = deep;
+  CHECK(c.Run(a).verdict == Verdict::kContinue);
+  CHECK(Has(a.text, "Deep paragraph"));
+
+  Article b;
+  b.input_html = "<html><head><title>Only a head</title></head></html>";
+  CHECK(c.Run(b).verdict == Verdict::kContinue);
+  CHECK(b.text.empty());
+
+  std::string big = "<html><body>";
+  while (big.size() < 10 * 1024 * 1024) {
+    big +=
+        "<div class='item'><p>Paragraph of a very long page with words, commas, and more "
+        "words.</p><a href='/x'>link</a></div>";
+  }
+  big += "</body></html>";
+  Article d;
+  d.input_html = big;
+  CHECK(c.Run(d).verdict == Verdict::kContinue);
+  CHECK(d.cleaned);
+  // Not a speed assertion: a guard against runaway (quadratic) behaviour only.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::minutes(2));
+}
+
+TEST_CASE("config errors are collected with paths", "[unit]") {
+  Cleaner c("{max_depth: 3, invalid_utf8: maybe, colour: red}");
+  REQUIRE(c.errors.list().size() == 3);
+  CHECK(Has(c.errors.Joined(), "stages.clean.max_depth"));
+  CHECK(Has(c.errors.Joined(), "stages.clean.invalid_utf8"));
+  CHECK(Has(c.errors.Joined(), "stages.clean.colour"));
+}
+
+TEST_CASE("declared reasons", "[unit]") {
+  auto f = MakeCleanStageFactory();
+  CHECK(f->Name() == "clean");
+  const auto r = f->Reasons();
+  for (const char* reason :
+       {"input_too_large", "invalid_utf8", "empty_after_cleaning", "internal_error"}) {
+    CHECK(std::find(r.begin(), r.end(), reason) != r.end());
+  }
+}
+
+}  // namespace
+}  // namespace newsflow

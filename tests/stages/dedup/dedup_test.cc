@@ -1,0 +1,524 @@
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "dedup_test_util.h"
+#include "stages/core/chain.h"
+#include "stages/core/processor.h"
+#include "stages/core/registry.h"
+#include "stages/dedup/lsh_index.h"
+#include "stages/dedup/shingles.h"
+#include "stages/dedup/state_layout.h"
+#include "state/rocks_store.h"
+#include "test_util.h"
+
+using namespace newsflow;
+using newsflow::testing::DedupHarness;
+using newsflow::testing::MakeArticle;
+
+namespace {
+
+constexpr int64_t kT0 = 1706227200000;  // 2024-01-26T00:00:00Z
+constexpr int64_t kHour = 3600 * 1000;
+
+std::vector<std::string> Tokens(const std::string& text) {
+  std::vector<std::string> out;
+  dedup::ForEachToken(text, [&](std::string_view t) { out.emplace_back(t); });
+  return out;
+}
+
+struct Seed {
+  std::string file;
+  std::string text;
+  std::string status;
+  std::string of;  // "" when none
+};
+
+std::vector<Seed> LoadSeeds() {
+  const auto dir = newsflow::testing::SharedDir() / "seeds";
+  simdjson::dom::parser parser;
+  simdjson::padded_string json = simdjson::padded_string::load((dir / "gold.json").string());
+  simdjson::dom::element root = parser.parse(json);
+  std::vector<Seed> seeds;
+  for (simdjson::dom::element a : root["articles"].get_array()) {
+    Seed s;
+    s.file = std::string(std::string_view(a["file"]));
+    s.text = newsflow::testing::ReadFile(dir / s.file);
+    simdjson::dom::element d = a["dedup"];
+    s.status = std::string(std::string_view(d["status"]));
+    std::string_view of;
+    if (d["of"].get(of) == simdjson::SUCCESS) s.of = std::string(of);
+    seeds.push_back(std::move(s));
+  }
+  return seeds;
+}
+
+// Seeds arrive in file order, one minute apart.
+std::vector<Article> SeedArticles(const std::vector<Seed>& seeds) {
+  std::vector<Article> out;
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    out.push_back(MakeArticle(seeds[i].file, seeds[i].text, kT0 + int64_t(i) * 60000));
+  }
+  return out;
+}
+
+void CheckSeedVerdicts(const std::vector<Seed>& seeds, const std::vector<Article>& done) {
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    INFO(seeds[i].file);
+    REQUIRE(done[i].dedup.has_value());
+    CHECK(std::string(DedupStatusName(done[i].dedup->status)) == seeds[i].status);
+    if (!seeds[i].of.empty()) CHECK(done[i].dedup->of == seeds[i].of);
+    if (seeds[i].status == "partial_overlap") {
+      // gold "with": the 000/001 wire copy.
+      CHECK((done[i].dedup->of == seeds[0].file || done[i].dedup->of == seeds[1].file));
+    }
+    for (const auto& m : done[i].dedup->matches) CHECK(m.id != seeds[i].file);
+  }
+}
+
+std::string Paragraphs(int n, int seed) {
+  static const char* kWords[] = {"council", "minister", "river",  "budget", "storm",  "vote",
+                                 "school",  "market",   "health", "police", "bridge", "court",
+                                 "energy",  "farmers",  "report", "city",   "island", "trade"};
+  std::string out;
+  uint64_t x = 0x9E3779B97F4A7C15ULL * uint64_t(seed + 1);
+  for (int p = 0; p < n; ++p) {
+    for (int w = 0; w < 40; ++w) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      out += kWords[x % 18];
+      out += std::to_string(x % 97);
+      out += ' ';
+    }
+    out += "\n\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Normalisation folds case, quotes, dashes and hyphens", "[unit]") {
+  CHECK(Tokens("Kim Jong-un") == Tokens("Kim Jong Un"));
+  CHECK(Tokens("KIM JONG‐UN") == Tokens("kim jong un"));
+  CHECK(Tokens("North Korea’s “principal enemy”") == Tokens("North Korea's \"principal enemy\""));
+  CHECK(Tokens("2024 — a year") == Tokens("2024 - a year"));
+  CHECK(Tokens("ÉCOLE Über ŁÓDŹ") == Tokens("école über łódź"));
+  CHECK(Tokens("Привет МИР") == Tokens("привет мир"));
+  CHECK(Tokens("北京市") == std::vector<std::string>{"北", "京", "市"});
+  CHECK(Tokens("a\xff\xfe b").size() == 2);  // invalid bytes are breaks, never a crash
+  CHECK(Tokens("").empty());
+}
+
+TEST_CASE("Signatures: exact text hash ignores trivial differences", "[unit]") {
+  dedup::SignatureBuilder b(dedup::SignatureOptions{});
+  dedup::Signature s1, s2, s3;
+  b.Build("Kim Jong-un met   “officials” today.", &s1);
+  b.Build("kim jong un met \"officials\" today", &s2);
+  b.Build("kim jong un met officials yesterday", &s3);
+  CHECK(s1.text_hash == s2.text_hash);
+  CHECK(s1.text_hash != s3.text_hash);
+  CHECK(s1.keys == s2.keys);
+  CHECK(std::is_sorted(s1.samples.begin(), s1.samples.end()));
+  b.Build("two words", &s3);  // shorter than a shingle: one shingle
+  CHECK(s3.shingles == 1);
+}
+
+TEST_CASE("Seeds: the five verdicts of gold.json", "[unit]") {
+  auto seeds = LoadSeeds();
+  REQUIRE(seeds.size() == 5);
+  auto store = state::MakeMemoryStore();
+  DedupHarness h;
+  REQUIRE(h.Start("{}", store.get()) == "");
+  auto articles = SeedArticles(seeds);
+  for (auto& a : articles) REQUIRE(h.Run(a).verdict == Verdict::kContinue);
+  CheckSeedVerdicts(seeds, articles);
+  // 001 repeats about 75-80% of 000 (containment), far more than their Jaccard.
+  CHECK(articles[1].dedup->containment > 0.7);
+  CHECK(articles[1].dedup->similarity < 0.6);
+}
+
+TEST_CASE("Seeds: clean's match_text is used when the article is cleaned", "[unit]") {
+  auto seeds = LoadSeeds();
+  auto store = state::MakeMemoryStore();
+  DedupHarness h;
+  REQUIRE(h.Start("{}", store.get()) == "");
+  Article a = MakeArticle("a", "", kT0);
+  a.cleaned = true;
+  a.text = "unrelated";
+  a.match_text = seeds[0].text;
+  REQUIRE(h.Run(a).verdict == Verdict::kContinue);
+  Article b = MakeArticle("b", seeds[0].text, kT0 + 1);
+  REQUIRE(h.Run(b).verdict == Verdict::kContinue);
+  CHECK(b.dedup->status == DedupStatus::kExactDuplicate);
+  CHECK(b.dedup->of == "a");
+}
+
+TEST_CASE("Same verdicts after a restart (RocksDB reopened) and after reprocessing", "[unit]") {
+  auto seeds = LoadSeeds();
+  newsflow::testing::TempDir dir;
+  state::RocksOptions ro;
+  ro.dir = (dir.path() / "state").string();
+  std::vector<Article> first = SeedArticles(seeds);
+  {
+    auto store = state::OpenRocksStore(ro);
+    REQUIRE(store.ok());
+    DedupHarness h;
+    REQUIRE(h.Start("{}", store->get()) == "");
+    for (auto& a : first) REQUIRE(h.Run(a).verdict == Verdict::kContinue);
+    CheckSeedVerdicts(seeds, first);
+    // Reprocessing in the same run: the stored verdict, never itself.
+    for (size_t i = 0; i < first.size(); ++i) {
+      Article again = SeedArticles(seeds)[i];
+      REQUIRE(h.Run(again).verdict == Verdict::kContinue);
+      CHECK(again.dedup->status == first[i].dedup->status);
+      CHECK(again.dedup->of == first[i].dedup->of);
+      CHECK(again.dedup->matches.size() == first[i].dedup->matches.size());
+    }
+  }
+  auto store = state::OpenRocksStore(ro);
+  REQUIRE(store.ok());
+  DedupHarness h;
+  REQUIRE(h.Start("{}", store->get()) == "");
+  // Reverse order: a fresh index would call 004 unique and 000 a near duplicate of 001.
+  std::vector<Article> second = SeedArticles(seeds);
+  for (int i = 4; i >= 0; --i) REQUIRE(h.Run(second[i]).verdict == Verdict::kContinue);
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    INFO(seeds[i].file);
+    CHECK(second[i].dedup->status == first[i].dedup->status);
+    CHECK(second[i].dedup->of == first[i].dedup->of);
+    CHECK(second[i].dedup->similarity == first[i].dedup->similarity);
+    CHECK(second[i].dedup->containment == first[i].dedup->containment);
+  }
+  // The index was rebuilt: a new copy of 000 finds it.
+  Article copy = MakeArticle("copy-of-000", seeds[0].text, kT0 + kHour);
+  REQUIRE(h.Run(copy).verdict == Verdict::kContinue);
+  CHECK(copy.dedup->status == DedupStatus::kExactDuplicate);
+  CHECK(copy.dedup->of == seeds[0].file);
+}
+
+TEST_CASE("The window is over event time and dropped in whole buckets", "[unit]") {
+  auto store = state::MakeMemoryStore();
+  DedupHarness h;
+  REQUIRE(h.Start("{window_days: 1, bucket_hours: 1}", store.get()) == "");
+  const std::string story = Paragraphs(6, 1);
+  Article a = MakeArticle("a", story, kT0);
+  REQUIRE(h.Run(a).verdict == Verdict::kContinue);
+  CHECK(a.dedup->status == DedupStatus::kUnique);
+  Article b = MakeArticle("b", story, kT0 + 20 * kHour);
+  REQUIRE(h.Run(b).verdict == Verdict::kContinue);
+  CHECK(b.dedup->status == DedupStatus::kExactDuplicate);
+  CHECK(b.dedup->of == "a");
+
+  // Event time moves 30 h on: a's bucket leaves the 24 h window, b's stays.
+  Article c = MakeArticle("c", Paragraphs(6, 2), kT0 + 30 * kHour);
+  REQUIRE(h.Run(c).verdict == Verdict::kContinue);
+  Article d = MakeArticle("d", story, kT0 + 30 * kHour);
+  REQUIRE(h.Run(d).verdict == Verdict::kContinue);
+  CHECK(d.dedup->status == DedupStatus::kExactDuplicate);
+  CHECK(d.dedup->of == "b");
+  int a_keys = 0, keys = 0;
+  const std::string a_bucket = dedup::BucketPrefix('r', static_cast<uint64_t>(kT0 / kHour));
+  REQUIRE(store
+              ->Scan("dedup/", "dedup0",
+                     [&](std::string_view k, std::string_view) {
+                       ++keys;
+                       if (k.substr(0, a_bucket.size()) == a_bucket) ++a_keys;
+                       return true;
+                     })
+              .ok());
+  CHECK(a_keys == 0);
+  CHECK(keys > 0);
+
+  // Write time plays no part: far later event time drops everything.
+  Article e = MakeArticle("e", Paragraphs(6, 3), kT0 + 60 * kHour);
+  REQUIRE(h.Run(e).verdict == Verdict::kContinue);
+  Article f = MakeArticle("f", story, kT0 + 60 * kHour);
+  REQUIRE(h.Run(f).verdict == Verdict::kContinue);
+  CHECK(f.dedup->status == DedupStatus::kUnique);
+}
+
+TEST_CASE("Replays: earliest is by event time; articles older than the window are not stored",
+          "[unit]") {
+  auto store = state::MakeMemoryStore();
+  DedupHarness h;
+  REQUIRE(h.Start("{window_days: 2, bucket_hours: 1}", store.get()) == "");
+  const std::string story = Paragraphs(8, 7);
+  const std::string updated = story + Paragraphs(2, 8);
+  Article a = MakeArticle("a", story, kT0 + 10 * kHour);
+  REQUIRE(h.Run(a).verdict == Verdict::kContinue);
+  // A replayed copy published earlier than a, arriving later: a duplicate of what was seen.
+  Article b = MakeArticle("b", updated, kT0 + 5 * kHour);
+  REQUIRE(h.Run(b).verdict == Verdict::kContinue);
+  CHECK(b.dedup->status == DedupStatus::kNearDuplicate);
+  CHECK(b.dedup->of == "a");
+  // A third copy: `of` names the earliest by event time (b), not the first to arrive (a).
+  Article c = MakeArticle("c", updated, kT0 + 20 * kHour);
+  REQUIRE(h.Run(c).verdict == Verdict::kContinue);
+  CHECK(c.dedup->status == DedupStatus::kExactDuplicate);
+  CHECK(c.dedup->of == "b");
+  Article c2 = MakeArticle("c2", story + Paragraphs(1, 9), kT0 + 21 * kHour);
+  REQUIRE(h.Run(c2).verdict == Verdict::kContinue);
+  CHECK(c2.dedup->status == DedupStatus::kNearDuplicate);
+  CHECK(c2.dedup->of == "b");
+
+  // Event time moves to day 5; a replayed copy from day 1 is compared but not remembered.
+  Article later = MakeArticle("later", story, kT0 + 120 * kHour);
+  REQUIRE(h.Run(later).verdict == Verdict::kContinue);
+  CHECK(later.dedup->status == DedupStatus::kUnique);
+  Article old1 = MakeArticle("old1", story, kT0);
+  REQUIRE(h.Run(old1).verdict == Verdict::kContinue);
+  CHECK(old1.dedup->status == DedupStatus::kExactDuplicate);
+  CHECK(old1.dedup->of == "later");
+  Article old2 = MakeArticle("old2", Paragraphs(5, 11), kT0);
+  REQUIRE(h.Run(old2).verdict == Verdict::kContinue);
+  Article old3 = MakeArticle("old3", Paragraphs(5, 11), kT0 + 120 * kHour);
+  REQUIRE(h.Run(old3).verdict == Verdict::kContinue);
+  CHECK(old3.dedup->status == DedupStatus::kUnique);  // old2 was not stored
+}
+
+TEST_CASE("Reprocessing an id returns its verdict even with other text", "[unit]") {
+  auto store = state::MakeMemoryStore();
+  DedupHarness h;
+  REQUIRE(h.Start("{}", store.get()) == "");
+  Article a = MakeArticle("a", Paragraphs(4, 1), kT0);
+  Article b = MakeArticle("b", Paragraphs(4, 1), kT0 + 1);
+  REQUIRE(h.Run(a).verdict == Verdict::kContinue);
+  REQUIRE(h.Run(b).verdict == Verdict::kContinue);
+  Article a2 = MakeArticle("a", Paragraphs(4, 1), kT0 + 5);
+  REQUIRE(h.Run(a2).verdict == Verdict::kContinue);
+  CHECK(a2.dedup->status == DedupStatus::kUnique);  // not a duplicate of b, nor of itself
+  Article b2 = MakeArticle("b", "completely different words now", kT0 + 6);
+  REQUIRE(h.Run(b2).verdict == Verdict::kContinue);
+  CHECK(b2.dedup->status == DedupStatus::kExactDuplicate);
+  CHECK(b2.dedup->of == "a");
+}
+
+TEST_CASE("Concurrent workers: one of many simultaneous copies is unique", "[unit]") {
+  auto store = state::MakeMemoryStore();
+  DedupHarness h;
+  REQUIRE(h.Start("{}", store.get()) == "");
+  const std::string story = Paragraphs(5, 21);
+  std::atomic<int> unique{0}, dup{0}, fail{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      auto worker = h.config->CreateWorker();
+      StageContext ctx;
+      for (int i = 0; i < 25; ++i) {
+        Article a = MakeArticle("t" + std::to_string(t) + "-" + std::to_string(i), story, kT0);
+        if (worker->Process(a, ctx).verdict != Verdict::kContinue) {
+          ++fail;
+        } else if (a.dedup->status == DedupStatus::kUnique) {
+          ++unique;
+        } else if (a.dedup->status == DedupStatus::kExactDuplicate) {
+          ++dup;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(fail == 0);
+  CHECK(unique == 1);
+  CHECK(dup == 99);
+}
+
+TEST_CASE("Options are validated with their paths", "[unit]") {
+  auto store = state::MakeMemoryStore();
+  DedupHarness h;
+  const std::string err =
+      h.Start("{index_keys: 2000, sample_rate: 3, near_containment: 0.1, bogus: 1}", store.get());
+  CHECK(err.find("stages.dedup.index_keys") != std::string::npos);
+  CHECK(err.find("stages.dedup.sample_rate") != std::string::npos);
+  CHECK(err.find("stages.dedup.partial_containment") != std::string::npos);
+  CHECK(err.find("stages.dedup.bogus") != std::string::npos);
+  DedupHarness ok;
+  CHECK(ok.Start("{window_days: 7, bucket_hours: 6, sample_rate: 4}", store.get()) == "");
+}
+
+TEST_CASE("Metrics: outcomes by status and index entries", "[unit]") {
+  auto store = state::MakeMemoryStore();
+  prometheus::Registry registry;
+  DedupHarness h;
+  REQUIRE(h.Start("{}", store.get(), &registry) == "");
+  Article a = MakeArticle("a", Paragraphs(3, 1), kT0);
+  Article b = MakeArticle("b", Paragraphs(3, 1), kT0);
+  REQUIRE(h.Run(a).verdict == Verdict::kContinue);
+  REQUIRE(h.Run(b).verdict == Verdict::kContinue);
+  const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  CHECK(text.find("newsflow_dedup_outcomes_total{status=\"unique\"} 1") != std::string::npos);
+  CHECK(text.find("newsflow_dedup_outcomes_total{status=\"exact_duplicate\"} 1") !=
+        std::string::npos);
+  CHECK(text.find("newsflow_dedup_index_entries 2") != std::string::npos);
+}
+
+TEST_CASE("State layout: bucket order, record round trip, corrupt values", "[unit]") {
+  CHECK(dedup::ArticleKey('r', 1, ~0ULL) < dedup::ArticleKey('r', 2, 0));
+  CHECK(dedup::ArticleKey('r', 255, 0) < dedup::ArticleKey('r', 256, 0));
+  CHECK(dedup::ArticleKey('r', UINT32_MAX - 1, ~0ULL) < dedup::BucketPrefix('r', 1ULL << 32));
+  CHECK(dedup::ArticleKey('r', 0, 0) > dedup::BucketPrefix('k', 1ULL << 32));
+  uint32_t bucket = 0;
+  uint64_t id = 0;
+  REQUIRE(dedup::ParseArticleKey(dedup::ArticleKey('k', 77, 12345), &bucket, &id));
+  CHECK(bucket == 77);
+  CHECK(id == 12345);
+
+  dedup::ArticleRecord r;
+  r.id = "x";
+  r.event_ms = kT0;
+  r.text_hash = 42;
+  r.shingles = 9;
+  r.samples = {1, 5, 9};
+  r.verdict.status = DedupStatus::kNearDuplicate;
+  r.verdict.of = "y";
+  r.verdict.similarity = 0.5;
+  r.verdict.containment = 0.8;
+  r.verdict.matches.push_back({"y", DedupStatus::kNearDuplicate, 0.5, 0.8});
+  const std::string v = dedup::EncodeRecord(r);
+  dedup::ArticleRecord back;
+  REQUIRE(dedup::DecodeRecord(v, &back));
+  CHECK(back.id == "x");
+  CHECK(back.samples == r.samples);
+  CHECK(back.verdict.of == "y");
+  CHECK(back.verdict.matches.size() == 1);
+  for (size_t cut = 0; cut < v.size(); ++cut) {
+    dedup::ArticleRecord bad;
+    CHECK_FALSE(dedup::DecodeRecord(v.substr(0, cut), &bad));
+  }
+}
+
+TEST_CASE("LshIndex: lookup, replacement, expiry and rehash", "[unit]") {
+  dedup::LshIndex index(3);
+  std::vector<uint64_t> scratch;
+  std::vector<dedup::Candidate> out;
+  for (uint32_t i = 0; i < 5000; ++i) index.Insert(i, i / 1000, {i, i + 1, 7});
+  CHECK(index.live_articles() == 5000);
+  index.Lookup({10, 11}, 8, &scratch, &out);
+  REQUIRE(out.size() >= 2);
+  CHECK(out[0].id_hash == 10);  // shares keys 10 and 11
+  CHECK(out[0].shared_keys == 2);
+  index.Lookup({7}, 8, &scratch, &out);
+  CHECK(out.size() == 3);  // key 7 is capped at max_postings, the earliest kept
+  CHECK(out[0].id_hash == 0);
+  index.ExpireBefore(3);
+  CHECK(index.live_articles() == 2000);
+  CHECK_FALSE(index.FindId(10).has_value());
+  REQUIRE(index.FindId(4500).has_value());
+  CHECK(*index.FindId(4500) == 4);
+  index.Lookup({10, 3500}, 8, &scratch, &out);
+  REQUIRE(out.size() == 2);  // 3499 and 3500 share key 3500
+  index.Insert(4500, 4, {99999});
+  index.Lookup({4500}, 8, &scratch, &out);
+  CHECK(out.size() == 1);  // 4499 only: 4500 now has other keys
+  CHECK(index.live_articles() == 2000);
+}
+
+TEST_CASE("Fixture: wire copies through RecordProcessor, as the daemon runs them", "[unit]") {
+  const auto dir = newsflow::testing::SourceDir() / "tests" / "testdata" / "dedup";
+  std::istringstream input(newsflow::testing::ReadFile(dir / "wire_copies.jsonl"));
+  std::istringstream expected(newsflow::testing::ReadFile(dir / "wire_copies.expected"));
+  StageRegistry registry;
+  registry.Add(MakeDedupStageFactory());
+  YAML::Node stages;
+  stages["dedup"] = YAML::Load("{}");
+  config::Errors errors;
+  auto pipeline = Pipeline::Build({"dedup"}, stages, registry, &errors);
+  REQUIRE(errors.empty());
+  auto store = state::MakeMemoryStore();
+  StageEnvironment env;
+  env.store = store.get();
+  REQUIRE(pipeline->Prepare(env).ok());
+  RecordProcessor processor(*pipeline, ParseOptions{}, PipelineInfo{"test", {}}, 0);
+  std::string line, want;
+  int n = 0;
+  while (std::getline(input, line)) {
+    do {
+      REQUIRE(std::getline(expected, want));
+    } while (want.empty() || want[0] == '#');
+    std::istringstream w(want);
+    std::string id, status, of;
+    w >> id >> status >> of;
+    const ProcessResult& r = processor.Process(line, {}, Origin{}, kT0);
+    INFO(id);
+    REQUIRE(r.fate == RecordFate::kOutput);
+    REQUIRE(r.article->id == id);
+    CHECK(DedupStatusName(r.article->dedup->status) == status);
+    CHECK(r.article->dedup->of == (of == "-" ? "" : of));
+    CHECK(r.output->find("\"dedup\":{\"status\":\"" + status + "\"") != std::string::npos);
+    ++n;
+  }
+  CHECK(n == 6);
+}
+
+namespace {
+
+// A memory store whose reads or writes can be made to fail.
+class FlakyStore final : public state::Store {
+ public:
+  bool fail_reads = false, fail_writes = false;
+  Result<std::optional<std::string>> Get(std::string_view key) override {
+    if (fail_reads) return MakeError("injected read error", "io");
+    return inner_->Get(key);
+  }
+  Status Write(const state::WriteBatch& batch) override {
+    if (fail_writes) return MakeError("injected write error", "io");
+    return inner_->Write(batch);
+  }
+  Status Scan(std::string_view begin, std::string_view end,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    return inner_->Scan(begin, end, fn);
+  }
+  state::StoreStats Stats() override { return inner_->Stats(); }
+  state::Store& inner() { return *inner_; }
+
+ private:
+  std::unique_ptr<state::Store> inner_ = state::MakeMemoryStore();
+};
+
+}  // namespace
+
+TEST_CASE("Storage errors fail the record with state_error and change nothing", "[unit]") {
+  FlakyStore store;
+  DedupHarness h;
+  REQUIRE(h.Start("{}", &store) == "");
+  const std::string story = Paragraphs(4, 3);
+  Article a = MakeArticle("a", story, kT0);
+  store.fail_writes = true;
+  Outcome o = h.Run(a);
+  CHECK(o.verdict == Verdict::kFail);
+  CHECK(o.reason == "state_error");
+  store.fail_writes = false;
+  Article a2 = MakeArticle("a", story, kT0);
+  REQUIRE(h.Run(a2).verdict == Verdict::kContinue);
+  CHECK(a2.dedup->status == DedupStatus::kUnique);  // the failed attempt left no trace
+  Article b = MakeArticle("b", story, kT0);
+  store.fail_reads = true;
+  o = h.Run(b);
+  CHECK(o.verdict == Verdict::kFail);
+  CHECK(o.reason == "state_error");
+  const auto reasons = h.factory->Reasons();
+  CHECK(std::find(reasons.begin(), reasons.end(), o.reason) != reasons.end());
+}
+
+TEST_CASE("Corrupt or foreign state fails Prepare with a message", "[unit]") {
+  auto store = state::MakeMemoryStore();
+  state::WriteBatch batch;
+  batch.Put(dedup::kFormatKey, "1");
+  batch.Put(dedup::ArticleKey('k', 5, 9), "garbage");
+  REQUIRE(store->Write(batch).ok());
+  DedupHarness h;
+  CHECK(h.Start("{}", store.get()).find("corrupt") != std::string::npos);
+  state::WriteBatch other;
+  other.Put(dedup::kFormatKey, "99");
+  REQUIRE(store->Write(other).ok());
+  DedupHarness h2;
+  CHECK(h2.Start("{}", store.get()).find("format") != std::string::npos);
+}

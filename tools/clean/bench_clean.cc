@@ -1,0 +1,138 @@
+// newsflow-bench-clean: throughput of the clean stage, per core (CPU time of this thread).
+//
+//   newsflow-bench-clean [--shared DIR] [--rounds N]
+//
+// HTML: the 80 Fundus pages (data/cleaning/fundus/html), pages/s and MB/s.
+// Plain text: the five seeds and the trafilatura extractions of the Fundus pages
+// (reference/trafilatura.json, paragraphs joined by newlines) as scraped text, MB/s.
+// Figures are printed, never asserted. Wall time is shown too (the machine may be shared).
+#include <simdjson.h>
+#include <yaml-cpp/yaml.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config/section.h"
+#include "stages/clean/clean_stage.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+std::string ReadGzip(const fs::path& p) {
+  std::string out;
+  gzFile f = gzopen(p.c_str(), "rb");
+  if (!f) return out;
+  char buf[1 << 16];
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  gzclose(f);
+  return out;
+}
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Result {
+  double cpu = 0, wall = 0, bytes = 0;
+  size_t docs = 0;
+};
+
+Result Run(newsflow::Stage& stage, const std::vector<std::string>& docs, bool html, int rounds) {
+  Result r;
+  newsflow::Article a;
+  newsflow::StageContext ctx;
+  const auto w0 = std::chrono::steady_clock::now();
+  const double c0 = ThreadCpuSeconds();
+  for (int k = 0; k < rounds; ++k) {
+    for (const auto& d : docs) {
+      a.Clear();
+      (html ? a.input_html : a.input_text) = d;
+      (void)stage.Process(a, ctx);
+      r.bytes += static_cast<double>(d.size());
+      ++r.docs;
+    }
+  }
+  r.cpu = ThreadCpuSeconds() - c0;
+  r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  fs::path shared = fs::path(NEWSFLOW_SOURCE_DIR) / ".." / "shared";
+  int rounds = 3;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--shared" && i + 1 < argc) {
+      shared = argv[++i];
+    } else if (a == "--rounds" && i + 1 < argc) {
+      rounds = std::max(1, std::atoi(argv[++i]));
+    } else {
+      std::cerr << "usage: newsflow-bench-clean [--shared DIR] [--rounds N]\n";
+      return 2;
+    }
+  }
+  const fs::path fundus = shared / "data" / "cleaning" / "fundus";
+  std::vector<std::string> pages;
+  for (const auto& e : fs::directory_iterator(fundus / "html")) {
+    if (e.path().extension() == ".gz") pages.push_back(ReadGzip(e.path()));
+  }
+  std::vector<std::string> texts;
+  for (const auto& e : fs::directory_iterator(shared / "seeds")) {
+    if (e.path().extension() == ".txt") texts.push_back(ReadAll(e.path()));
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (!parser.load((fundus / "reference" / "trafilatura.json").string()).get(doc)) {
+    for (auto kv : doc.get_object()) {
+      std::string t;
+      for (auto p : kv.value["body"].get_array()) {
+        t.append(std::string_view(p.get_string().value()));
+        t.push_back('\n');
+      }
+      texts.push_back(std::move(t));
+    }
+  }
+  if (pages.empty() || texts.empty()) {
+    std::cerr << "no data under " << shared << "\n";
+    return 2;
+  }
+  auto factory = newsflow::MakeCleanStageFactory();
+  newsflow::config::Errors errors;
+  newsflow::config::Section section(YAML::Node(), "stages.clean", &errors);
+  auto config = factory->Parse(section);
+  if (!errors.empty() || !config->Prepare({}).ok()) return 2;
+  auto stage = config->CreateWorker();
+  (void)Run(*stage, pages, true, 1);  // warm-up
+  const Result h = Run(*stage, pages, true, rounds);
+  const Result t = Run(*stage, texts, false, rounds * 20);
+  std::printf(
+      "html:  %zu pages, %.1f MB: %.0f pages/s/core, %.1f MB/s/core (CPU time); "
+      "wall %.0f pages/s\n",
+      h.docs, h.bytes / 1e6, h.docs / h.cpu, h.bytes / 1e6 / h.cpu, h.docs / h.wall);
+  std::printf(
+      "text:  %zu docs, %.1f MB: %.1f MB/s/core, %.0f docs/s/core (CPU time); "
+      "wall %.1f MB/s\n",
+      t.docs, t.bytes / 1e6, t.bytes / 1e6 / t.cpu, t.docs / t.cpu, t.bytes / 1e6 / t.wall);
+  return 0;
+}
