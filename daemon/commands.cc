@@ -191,6 +191,7 @@ int Process(const Args& a) {
     std::cerr << "newsflowd process: error writing output\n";
     return 1;
   }
+  if (c.fatal) return 1;
   return 0;
 }
 

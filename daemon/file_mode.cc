@@ -32,6 +32,15 @@ FileModeCounts RunFileMode(Runtime& rt, std::istream& in, const std::string& inp
       case RecordFate::kDropped:
         ++counts.dropped;
         break;
+      case RecordFate::kFatal:
+        // The environment failed (e.g. state storage): stop here; the line is not lost, it
+        // is the first one not written.
+        log::Error("stage environment failure; stopping", {{"line", std::to_string(line_no)},
+                                                           {"stage", std::string(r.stage)},
+                                                           {"reason", std::string(r.reason)}});
+        counts.fatal = true;
+        out.flush();
+        return counts;
       case RecordFate::kDeadLetter: {
         ++counts.dead_lettered;
         log::Warn("bad input line", {{"line", std::to_string(line_no)},

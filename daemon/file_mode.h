@@ -17,6 +17,7 @@ namespace newsflow {
 
 struct FileModeCounts {
   uint64_t in = 0, out = 0, dead_lettered = 0, dropped = 0;
+  bool fatal = false;  // stopped early on an environment failure
 };
 
 FileModeCounts RunFileMode(Runtime& rt, std::istream& in, const std::string& input_name,

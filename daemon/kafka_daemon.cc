@@ -339,6 +339,17 @@ struct KafkaDaemon::Impl {
       auto d = std::make_unique<Delivery>(Delivery{m->partition, job.epoch, m->offset,
                                                    origin.timestamp_ms, job.consumed_at, false,
                                                    r.stage, r.reason});
+      if (r.fate == RecordFate::kFatal) {
+        // Not the record's fault: stop without committing it, so a restart retries it.
+        log::Error("stage environment failure; stopping without committing the record",
+                   {{"stage", std::string(r.stage)},
+                    {"reason", std::string(r.reason)},
+                    {"source_partition", std::to_string(m->partition)},
+                    {"source_offset", std::to_string(m->offset)}});
+        fatal = true;
+        ack_cv.notify_all();
+        continue;
+      }
       if (r.fate == RecordFate::kDropped) {
         metrics.Dropped(r.stage, r.reason);
         ++n_dropped;

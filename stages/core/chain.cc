@@ -100,6 +100,7 @@ ChainResult Chain::Run(Article& article) noexcept {
     }
     if (outcome.verdict != Verdict::kContinue) {
       if (step.drops) (outcome.verdict == Verdict::kDrop ? step.drops : step.fails)->Increment();
+      // kFatal is counted as a failure of the stage too.
       return {outcome.verdict, step.name, outcome.reason};
     }
     if (step.passes) step.passes->Increment();

@@ -23,7 +23,9 @@ const ProcessResult& RecordProcessor::Process(std::string_view value, std::strin
   article_.origin = origin;
   const ChainResult chain = chain_->Run(article_);
   if (chain.verdict != Verdict::kContinue) {
-    result_.fate = chain.verdict == Verdict::kDrop ? RecordFate::kDropped : RecordFate::kDeadLetter;
+    result_.fate = chain.verdict == Verdict::kDrop    ? RecordFate::kDropped
+                   : chain.verdict == Verdict::kFatal ? RecordFate::kFatal
+                                                      : RecordFate::kDeadLetter;
     result_.stage = chain.stage;
     result_.reason = chain.reason;
     return result_;

@@ -15,7 +15,9 @@
 
 namespace newsflow {
 
-enum class RecordFate : uint8_t { kOutput, kDeadLetter, kDropped };
+// kFatal: a stage's environment failed (e.g. state storage); the record must be retried, not
+// dead-lettered or committed.
+enum class RecordFate : uint8_t { kOutput, kDeadLetter, kDropped, kFatal };
 
 struct ProcessResult {
   RecordFate fate = RecordFate::kOutput;

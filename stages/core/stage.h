@@ -8,8 +8,10 @@
 //                                              unless the stage documents why (shared state)
 //
 // A Stage reads the fields earlier stages filled and writes only its own. It returns an
-// Outcome: kContinue, kDrop (no output record; the offset still commits) or kFail (dead-letter
-// the record). `reason` must be one of the factory's declared Reasons() (static strings; a
+// Outcome: kContinue, kDrop (no output record; the offset still commits), kFail (bad input:
+// dead-letter the record) or kFatal (the environment failed, e.g. the state store: the record is
+// not the problem, so it is neither output nor dead-lettered; the daemon stops without
+// committing it and a restart retries it). `reason` must be one of the factory's declared Reasons() (static strings; a
 // bounded metric label set). StageConfig is immutable after Prepare and shared by all workers.
 #pragma once
 
@@ -33,7 +35,7 @@ namespace state {
 class Store;
 }
 
-enum class Verdict : uint8_t { kContinue, kDrop, kFail };
+enum class Verdict : uint8_t { kContinue, kDrop, kFail, kFatal };
 
 struct Outcome {
   Verdict verdict = Verdict::kContinue;
@@ -41,6 +43,7 @@ struct Outcome {
   static Outcome Continue() { return {Verdict::kContinue, {}}; }
   static Outcome Drop(std::string_view reason) { return {Verdict::kDrop, reason}; }
   static Outcome Fail(std::string_view reason) { return {Verdict::kFail, reason}; }
+  static Outcome Fatal(std::string_view reason) { return {Verdict::kFatal, reason}; }
 };
 
 // Per-worker context handed to Process(): scratch that outlives one record.

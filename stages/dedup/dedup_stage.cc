@@ -168,7 +168,7 @@ class DedupStage final : public Stage {
     // Already decided: the stored verdict, unchanged.
     if (auto known = shared_->index.FindId(id_hash)) {
       auto v = shared_->store->Get(ArticleKey(kRecordKind, *known, id_hash));
-      if (!v.ok()) return Outcome::Fail(kStateError);
+      if (!v.ok()) return Outcome::Fatal(kStateError);
       if (v->has_value() && dedup::DecodeRecord(**v, &stored_) && stored_.id == a.id) {
         a.dedup = stored_.verdict;
         Count(a.dedup->status);
@@ -186,7 +186,7 @@ class DedupStage final : public Stage {
     const uint32_t min_bucket = shared_->MinBucketFor(shared_->watermark_ms);
     const int64_t new_watermark = std::max(shared_->watermark_ms, event);
     const uint32_t new_min = shared_->MinBucketFor(new_watermark);
-    if (!Verify(a.id, new_min, &result)) return Outcome::Fail(kStateError);
+    if (!Verify(a.id, new_min, &result)) return Outcome::Fatal(kStateError);
 
     if (bucket < min_bucket) {
       // Older than the window (a replay of old data): compared, not remembered.
@@ -215,7 +215,7 @@ class DedupStage final : public Stage {
                     sig_.keys.begin() + std::min<size_t>(sig_.keys.size(), o.index_keys));
     batch_.Put(ArticleKey(kIndexKind, bucket, id_hash),
                dedup::EncodeIndexEntry(IndexEntry{sig_.text_hash, indexed_}));
-    if (!shared_->store->Write(batch_).ok()) return Outcome::Fail(kStateError);
+    if (!shared_->store->Write(batch_).ok()) return Outcome::Fatal(kStateError);
     // Memory follows the store only once the batch is durable in it.
     shared_->watermark_ms = new_watermark;
     shared_->index.ExpireBefore(new_min);

@@ -485,7 +485,7 @@ class FlakyStore final : public state::Store {
 
 }  // namespace
 
-TEST_CASE("Storage errors fail the record with state_error and change nothing", "[unit]") {
+TEST_CASE("Storage errors are fatal (state_error) and change nothing", "[unit]") {
   FlakyStore store;
   DedupHarness h;
   REQUIRE(h.Start("{}", &store) == "");
@@ -493,7 +493,7 @@ TEST_CASE("Storage errors fail the record with state_error and change nothing", 
   Article a = MakeArticle("a", story, kT0);
   store.fail_writes = true;
   Outcome o = h.Run(a);
-  CHECK(o.verdict == Verdict::kFail);
+  CHECK(o.verdict == Verdict::kFatal);
   CHECK(o.reason == "state_error");
   store.fail_writes = false;
   Article a2 = MakeArticle("a", story, kT0);
@@ -502,7 +502,7 @@ TEST_CASE("Storage errors fail the record with state_error and change nothing", 
   Article b = MakeArticle("b", story, kT0);
   store.fail_reads = true;
   o = h.Run(b);
-  CHECK(o.verdict == Verdict::kFail);
+  CHECK(o.verdict == Verdict::kFatal);
   CHECK(o.reason == "state_error");
   const auto reasons = h.factory->Reasons();
   CHECK(std::find(reasons.begin(), reasons.end(), o.reason) != reasons.end());
