@@ -264,9 +264,10 @@ struct KafkaDaemon::Impl {
                   {{"count", std::to_string(revoked.size())}});
       } else {
         metrics.rebalance_revoke->Increment();
-        // Finish what is in flight for these partitions (bounded), then commit it while we
-        // still own them.
-        if (!closing) WaitDrained(revoked, Clock::now() + std::chrono::milliseconds(
+        // Start no more of their queued records (the next owner consumes them again), let the
+        // started ones be acknowledged (bounded), and commit while we still own them.
+        tracker.StopStarting(revoked);
+        if (!closing) WaitStarted(revoked, Clock::now() + std::chrono::milliseconds(
                                                             cfg.pipeline.shutdown_grace_ms));
         Commit(revoked);
       }
@@ -326,7 +327,8 @@ struct KafkaDaemon::Impl {
     Job job;
     while (queues[index]->Pop(&job)) {
       rd_kafka_message_t* m = job.message.get();
-      if (!tracker.Owned(m->partition, job.epoch)) continue;  // revoked: the new owner redoes it
+      // Revoked or being given up: skipped, uncommitted; the next owner consumes it again.
+      if (!tracker.Start(m->partition, job.epoch, m->offset)) continue;
       Origin origin;
       origin.topic = source_topic;
       origin.partition = m->partition;
@@ -551,15 +553,11 @@ struct KafkaDaemon::Impl {
     return true;
   }
 
-  // Waits until nothing is in flight for `partitions` (all when empty), the deadline passes, or
-  // a fatal error. Delivery reports keep arriving on the delivery thread meanwhile.
-  bool WaitDrained(const std::vector<int32_t>& partitions, Clock::time_point deadline) {
-    auto drained = [&] {
-      if (partitions.empty()) return tracker.InFlight() == 0;
-      for (int32_t p : partitions)
-        if (tracker.InFlight(p) != 0) return false;
-      return true;
-    };
+  // Waits until no started record of `partitions` (all when empty) awaits its acknowledgement,
+  // the deadline passes, or a fatal error. Delivery reports keep arriving on the delivery
+  // thread meanwhile.
+  bool WaitStarted(const std::vector<int32_t>& partitions, Clock::time_point deadline) {
+    auto drained = [&] { return tracker.Started(partitions) == 0; };
     std::unique_lock lock(ack_mu);
     while (!drained()) {
       if (fatal || Clock::now() >= deadline) return false;
@@ -901,13 +899,16 @@ struct KafkaDaemon::Impl {
     log::Info(was_fatal ? "stopping after a fatal error" : "draining",
               {{"in_flight", std::to_string(tracker.InFlight())}});
     PauseAll();
+    // Records being processed or awaiting their acknowledgement finish; queued ones do not
+    // start (they are not committed, so they are consumed again: no loss, no duplicate).
+    tracker.StopStarting();
     const auto deadline = Clock::now() + std::chrono::milliseconds(cfg.pipeline.shutdown_grace_ms);
-    // Keep serving the consumer (rebalance callbacks) while in-flight records are acknowledged;
-    // records fetched now are not processed (not tracked, so not committed: consumed again).
-    while (!fatal && tracker.InFlight() > 0 && Clock::now() < deadline) {
+    // Keep serving the consumer (rebalance callbacks) meanwhile; records fetched now are not
+    // tracked, so not committed: consumed again.
+    while (!fatal && tracker.Started() > 0 && Clock::now() < deadline) {
       rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer.get(), 50);
       if (m) rd_kafka_message_destroy(m);
-      WaitDrained({}, std::min(deadline, Clock::now() + std::chrono::milliseconds(200)));
+      WaitStarted({}, std::min(deadline, Clock::now() + std::chrono::milliseconds(200)));
     }
     const size_t abandoned = tracker.InFlight();
     // The final commit may meet a rebalance in progress; keep serving the consumer (so the

@@ -33,7 +33,7 @@ bool OffsetTracker::Add(int32_t partition, uint64_t epoch, int64_t offset, int64
   if (it == partitions_.end() || it->second.epoch != epoch) return false;
   Partition& p = it->second;
   if (!p.pending.empty() && offset <= p.pending.back().offset) return false;
-  p.pending.push_back({offset, ts, false});
+  p.pending.push_back({offset, ts, false, false});
   ++in_flight_;
   return true;
 }
@@ -47,12 +47,40 @@ bool OffsetTracker::Ack(int32_t partition, uint64_t epoch, int64_t offset) {
                               [](const Pending& e, int64_t o) { return e.offset < o; });
   if (pos == p.pending.end() || pos->offset != offset || pos->acked) return false;
   pos->acked = true;
+  if (pos->started) --p.started;
   while (!p.pending.empty() && p.pending.front().acked) {
     p.committable = p.pending.front().offset + 1;
     p.pending.pop_front();
     --in_flight_;
   }
   return true;
+}
+
+bool OffsetTracker::Start(int32_t partition, uint64_t epoch, int64_t offset) {
+  std::lock_guard lock(mu_);
+  auto it = partitions_.find(partition);
+  if (it == partitions_.end() || it->second.epoch != epoch || it->second.stopping) return false;
+  Partition& p = it->second;
+  auto pos = std::lower_bound(p.pending.begin(), p.pending.end(), offset,
+                              [](const Pending& e, int64_t o) { return e.offset < o; });
+  if (pos == p.pending.end() || pos->offset != offset || pos->started) return false;
+  pos->started = true;
+  ++p.started;
+  return true;
+}
+
+void OffsetTracker::StopStarting(const std::vector<int32_t>& only) {
+  std::lock_guard lock(mu_);
+  for (auto& [id, p] : partitions_)
+    if (only.empty() || std::find(only.begin(), only.end(), id) != only.end()) p.stopping = true;
+}
+
+size_t OffsetTracker::Started(const std::vector<int32_t>& only) const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& [id, p] : partitions_)
+    if (only.empty() || std::find(only.begin(), only.end(), id) != only.end()) n += p.started;
+  return n;
 }
 
 std::vector<OffsetTracker::Committable> OffsetTracker::PendingCommits(

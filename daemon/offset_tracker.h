@@ -39,6 +39,14 @@ class OffsetTracker {
   // Records that `offset` was consumed. Offsets of a partition must be added in increasing
   // order. Returns false when the partition/epoch is not owned (the record must be skipped).
   bool Add(int32_t partition, uint64_t epoch, int64_t offset, int64_t timestamp_ms);
+  // A worker is about to process `offset`. False when the partition is no longer owned or is
+  // being given up (StopStarting): the record is then skipped, stays unacknowledged and so
+  // blocks commits past it: the next owner consumes it again.
+  bool Start(int32_t partition, uint64_t epoch, int64_t offset);
+  // No new record of `partition` (all when empty) may start; records already started finish.
+  void StopStarting(const std::vector<int32_t>& partitions = {});
+  // Started but not yet acknowledged records of `partition` (all when empty).
+  size_t Started(const std::vector<int32_t>& partitions = {}) const;
   // Marks `offset` acknowledged. Returns false when the epoch is stale or the offset unknown.
   bool Ack(int32_t partition, uint64_t epoch, int64_t offset);
 
@@ -58,12 +66,15 @@ class OffsetTracker {
     int64_t offset;
     int64_t timestamp_ms;
     bool acked;
+    bool started;
   };
   struct Partition {
     uint64_t epoch = 0;
     std::deque<Pending> pending;      // consumed, in offset order, front not yet acknowledged
     int64_t committable = -1;         // next offset to commit; -1 when nothing yet
     int64_t committed = -1;           // last committed (next offset), -1 when none
+    size_t started = 0;               // started, not yet acknowledged
+    bool stopping = false;            // StopStarting: no new record may start
   };
   mutable std::mutex mu_;
   std::map<int32_t, Partition> partitions_;

@@ -80,3 +80,21 @@ TEST_CASE("Random acknowledgement order never commits past an unacknowledged off
     CHECK(t.InFlight() == 0);
   }
 }
+
+TEST_CASE("Giving a partition up: queued records do not start and block the commit", "[unit]") {
+  OffsetTracker t;
+  const uint64_t e = t.Assign(0);
+  for (int64_t o = 0; o < 5; ++o) REQUIRE(t.Add(0, e, o, 0));
+  REQUIRE(t.Start(0, e, 0));
+  REQUIRE(t.Start(0, e, 1));
+  CHECK(t.Started() == 2);
+  t.StopStarting({0});
+  CHECK_FALSE(t.Start(0, e, 2));  // queued: skipped, consumed again by the next owner
+  REQUIRE(t.Ack(0, e, 1));
+  REQUIRE(t.Ack(0, e, 0));
+  CHECK(t.Started({0}) == 0);
+  auto c = t.PendingCommits();
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].offset == 2);  // never past the skipped record
+  CHECK_FALSE(t.Start(0, e, 0));  // already acknowledged
+}
