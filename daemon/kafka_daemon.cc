@@ -108,6 +108,7 @@ struct KafkaDaemon::Impl {
   std::atomic<bool> closing{false};
   std::atomic<bool> ready{false};      // connected and not draining (/readyz)
   std::atomic<bool> connected{false};  // a metadata round trip succeeded since the last outage
+  uint64_t connection_checks = 0;      // consumer thread only
   std::atomic<int64_t> heartbeat_ms{0};
   std::atomic<uint64_t> n_consumed{0}, n_produced{0}, n_dead{0}, n_dropped{0};
   std::mutex ack_mu;
@@ -520,12 +521,55 @@ struct KafkaDaemon::Impl {
     paused.insert(ps.begin(), ps.end());
   }
 
-  // Commits acknowledged offsets (synchronously) for `only` partitions (all when empty).
-  // Returns false when the commit failed (e.g. a rebalance in progress); nothing is lost by
-  // that, but a retry avoids duplicates after a restart or hand-over.
-  bool Commit(const std::vector<int32_t>& only = {}) {
-    const auto pending = tracker.PendingCommits(only);
-    if (pending.empty()) return true;
+  // The periodic commit: asynchronous, so that an unreachable broker never blocks the consumer
+  // loop (readiness, liveness, rebalances). One at a time; its result arrives in CommitDone on
+  // the consumer thread.
+  struct CommitBatch {
+    Impl* self;
+    std::vector<OffsetTracker::Committable> items;
+  };
+  bool commit_in_flight = false;  // consumer thread only
+
+  void CommitAsync() {
+    if (commit_in_flight) return;
+    auto pending = tracker.PendingCommits();
+    if (pending.empty()) return;
+    kafka::PartitionList list = CommitList(pending);
+    auto* batch = new CommitBatch{this, std::move(pending)};
+    rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer.get());
+    const rd_kafka_resp_err_t err =
+        rd_kafka_commit_queue(consumer.get(), list.get(), queue, &Impl::CommitDone, batch);
+    rd_kafka_queue_destroy(queue);
+    if (err) {
+      delete batch;
+      metrics.commit_failures->Increment();
+      log::Warn("offset commit failed; will retry", {{"error", ErrName(err)}});
+      return;
+    }
+    commit_in_flight = true;
+  }
+
+  static void CommitDone(rd_kafka_t*, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+    std::unique_ptr<CommitBatch> batch(static_cast<CommitBatch*>(opaque));
+    Impl* self = batch->self;
+    self->commit_in_flight = false;
+    if (err) {
+      self->metrics.commit_failures->Increment();
+      log::Warn("offset commit failed; will retry", {{"error", ErrName(err)}});
+      return;
+    }
+    self->metrics.commits->Increment();
+    for (const auto& c : batch->items) {
+      const rd_kafka_topic_partition_t* tp = rd_kafka_topic_partition_list_find(
+          offsets, self->source_topic.c_str(), c.partition);
+      if (tp && tp->err) continue;
+      self->tracker.MarkCommitted(c.partition, c.epoch, c.offset);
+      self->metrics.Partition(c.partition).committed_offset->Set(static_cast<double>(c.offset));
+    }
+  }
+
+  kafka::PartitionList CommitList(const std::vector<OffsetTracker::Committable>& pending) {
     kafka::PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(pending.size())));
     for (const auto& c : pending) {
       rd_kafka_topic_partition_t* tp =
@@ -539,6 +583,17 @@ struct KafkaDaemon::Impl {
         tp->metadata_size = meta.size();
       }
     }
+    return list;
+  }
+
+  // Commits acknowledged offsets synchronously for `only` partitions (all when empty): on
+  // revoke and at shutdown, while the partitions are still ours. Returns false when the commit
+  // failed (e.g. a rebalance in progress); nothing is lost by that, but a retry avoids
+  // duplicates after a restart or hand-over.
+  bool Commit(const std::vector<int32_t>& only = {}) {
+    const auto pending = tracker.PendingCommits(only);
+    if (pending.empty()) return true;
+    kafka::PartitionList list = CommitList(pending);
     const rd_kafka_resp_err_t err = rd_kafka_commit(consumer.get(), list.get(), 0);
     if (err) {
       metrics.commit_failures->Increment();
@@ -869,7 +924,7 @@ struct KafkaDaemon::Impl {
       ApplyBackPressure();
       const auto now = Clock::now();
       if (now - last_commit >= std::chrono::milliseconds(cfg.pipeline.commit_interval_ms)) {
-        Commit();
+        CommitAsync();
         last_commit = now;
       }
       if (replay_mode && ReplayDone()) {
@@ -878,7 +933,9 @@ struct KafkaDaemon::Impl {
       }
       if (now - last_refresh >= std::chrono::seconds(1)) {
         heartbeat_ms = NowMillis();
-        if (!connected) CheckConnected(std::chrono::milliseconds(500));
+        // librdkafka does not always report an outage as all-brokers-down: re-check every 5 s.
+        if (!connected || ++connection_checks % 5 == 0)
+          CheckConnected(std::chrono::milliseconds(500));
         if (replay_mode) ReplayProgress(false);
         RefreshLag();
         metrics.RefreshProcess();

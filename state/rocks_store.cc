@@ -14,9 +14,27 @@
 namespace newsflow::state {
 namespace {
 
+// RocksDB aborts the process (an assertion in WritableFileWriter, kept in Debian's build) when
+// the disk fills under it, instead of returning an IOError. So the store refuses to open, and
+// refuses writes, while less than this is free: a clear error instead of a crash. 64 MiB is
+// the default write buffer, so a memtable flush still fits.
+constexpr uintmax_t kMinFreeBytes = 64u << 20;
+
+// An error when the file system holding `dir` has less than kMinFreeBytes available.
+Status CheckFreeSpace(const std::string& dir) {
+  std::error_code ec;
+  const std::filesystem::space_info space = std::filesystem::space(dir, ec);
+  if (ec || space.available >= kMinFreeBytes) return Status::Ok();
+  return MakeError("state at " + dir + ": No space left on device (" +
+                       std::to_string(space.available) + " bytes free, need at least " +
+                       std::to_string(kMinFreeBytes) + ")",
+                   "io");
+}
+
 class RocksStore final : public Store {
  public:
-  RocksStore(std::unique_ptr<rocksdb::DB> db, bool sync) : db_(std::move(db)) {
+  RocksStore(std::unique_ptr<rocksdb::DB> db, bool sync, std::string dir)
+      : db_(std::move(db)), dir_(std::move(dir)) {
     write_options_.sync = sync;
   }
 
@@ -30,6 +48,7 @@ class RocksStore final : public Store {
   }
 
   Status Write(const WriteBatch& batch) override {
+    if (Status free = CheckFreeSpace(dir_); !free.ok()) return free;
     rocksdb::WriteBatch wb;
     for (const auto& e : batch.entries()) {
       switch (e.op) {
@@ -90,6 +109,7 @@ class RocksStore final : public Store {
 
  private:
   std::unique_ptr<rocksdb::DB> db_;
+  std::string dir_;
   rocksdb::WriteOptions write_options_;
 };
 
@@ -117,6 +137,9 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& o) {
   std::error_code ec;
   std::filesystem::create_directories(o.dir, ec);
   if (ec) return MakeError("cannot create state dir " + o.dir + ": " + ec.message(), "io");
+  if (Status free = CheckFreeSpace(o.dir); !free.ok()) {
+    return MakeError("cannot open " + free.error().message, "io");
+  }
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::Status s = TryOpen(o, &db);
   if (s.IsCorruption() && o.rebuild_on_corruption) {
@@ -132,7 +155,7 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& o) {
     return MakeError("cannot open state at " + o.dir + ": " + s.ToString(),
                      s.IsCorruption() ? "corrupt" : "io");
   }
-  return std::unique_ptr<Store>(std::make_unique<RocksStore>(std::move(db), o.sync_writes));
+  return std::unique_ptr<Store>(std::make_unique<RocksStore>(std::move(db), o.sync_writes, o.dir));
 }
 
 }  // namespace newsflow::state

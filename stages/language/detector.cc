@@ -341,9 +341,12 @@ void Detector::DetectShort(std::string_view title, std::string_view body, Scratc
     s->chunk.assign(title);
     s->chunk.push_back('\n');
     s->chunk.append(body);
-    CLD2::Language language3[3];
-    int percent3[3];
-    double scores3[3];
+    // CLD2 returns without writing these when its UTF-8 check stops early (e.g. at a NUL
+    // byte): initialised, that reads as "unknown" instead of an uninitialised enum.
+    CLD2::Language language3[3] = {CLD2::UNKNOWN_LANGUAGE, CLD2::UNKNOWN_LANGUAGE,
+                                   CLD2::UNKNOWN_LANGUAGE};
+    int percent3[3] = {};
+    double scores3[3] = {};
     int text_bytes = 0;
     int valid_prefix = 0;
     bool reliable = false;
@@ -378,9 +381,10 @@ void Detector::DetectLong(std::string_view body, Scratch* s, LanguageResult* out
   // paragraph); its result chunks say which bytes are in which language.
   CLD2::ResultChunkVector& spans = s->cld2_chunks;
   spans.clear();
-  CLD2::Language language3[3];
-  int percent3[3];
-  double scores3[3];
+  CLD2::Language language3[3] = {CLD2::UNKNOWN_LANGUAGE, CLD2::UNKNOWN_LANGUAGE,
+                                 CLD2::UNKNOWN_LANGUAGE};  // unwritten on an early return
+  int percent3[3] = {};
+  double scores3[3] = {};
   int text_bytes = 0;
   int valid_prefix = 0;
   bool reliable = false;
