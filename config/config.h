@@ -69,11 +69,13 @@ struct PipelineConfig {
   // workers than assigned partitions idle. Range: [1, 256]. Default: 2.
   int64_t workers = 2;
   // Records consumed but not yet acknowledged, over all partitions; above it partitions are
-  // paused. It bounds the worker queues, and so the work given up (not lost) on a rebalance or
-  // shutdown. Range: [1, 1000000]. Default: 4000.
-  int64_t max_in_flight = 4000;
-  // The same bound per partition. Range: [1, 1000000]. Default: 1000.
-  int64_t max_in_flight_per_partition = 1000;
+  // paused. It bounds the worker queues. Queued records are not started on a rebalance or
+  // shutdown (they are consumed again by the next owner), so a deep queue costs memory, not
+  // duplicates; a shallow one costs throughput (each pause drops librdkafka's prefetched
+  // records, each resume fetches them again). Range: [1, 1000000]. Default: 20000.
+  int64_t max_in_flight = 20000;
+  // The same bound per partition. Range: [1, 1000000]. Default: 5000.
+  int64_t max_in_flight_per_partition = 5000;
   // How often acknowledged offsets are committed, in milliseconds. Range: [10, 600000].
   // Default: 1000.
   int64_t commit_interval_ms = 1000;

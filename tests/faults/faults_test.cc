@@ -553,8 +553,8 @@ TEST_CASE("limits: documented bounds exist with defaults", "[faults]") {
   const auto cfg = config::LoadConfig("", {}, {}, &errors);
   REQUIRE(errors.empty());
   CHECK(cfg.input.max_record_bytes == 10 * 1024 * 1024);
-  CHECK(cfg.pipeline.max_in_flight == 4000);
-  CHECK(cfg.pipeline.max_in_flight_per_partition == 1000);
+  CHECK(cfg.pipeline.max_in_flight == 20000);
+  CHECK(cfg.pipeline.max_in_flight_per_partition == 5000);
   // Below the minimum is rejected, not silently clamped.
   config::Errors bad;
   config::LoadConfig("", {}, {"input.max_record_bytes=10", "pipeline.max_in_flight=0"}, &bad);
