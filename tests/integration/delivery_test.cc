@@ -36,27 +36,11 @@ Topics MakeTopics(const std::string& name, int partitions) {
   return t;
 }
 
-std::string IdOf(const std::string& json) {
-  simdjson::dom::parser parser;
-  std::string_view id;
-  REQUIRE_FALSE(parser.parse(json)["id"].get_string().get(id));
-  return std::string(id);
-}
-
 std::multiset<std::string> OutputIds(const Topics& t, size_t expected,
                                      std::chrono::milliseconds timeout = 120s) {
   std::multiset<std::string> ids;
   for (const auto& r : ReadAll(t.out, expected, timeout)) ids.insert(IdOf(r.value));
   return ids;
-}
-
-// Every stage this build registers, as a YAML flow list: the full chain.
-std::string AllStages() {
-  StageRegistry registry;
-  RegisterBuiltinStages(&registry);
-  std::string list = "[";
-  for (const auto* f : registry.All()) list += (list.size() > 1 ? ", " : "") + std::string(f->Name());
-  return list + "]";
 }
 
 std::vector<std::string> Ids(const std::string& prefix, int n) {

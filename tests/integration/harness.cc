@@ -13,7 +13,10 @@
 #include <random>
 #include <sstream>
 
+#include <simdjson.h>
+
 #include "common/json_writer.h"
+#include "stages/builtin.h"
 
 namespace newsflow::testing {
 namespace {
@@ -190,6 +193,22 @@ std::string ArticleJson(const std::string& id, size_t body_bytes) {
   w.Field("text", body);
   w.EndObject();
   return out;
+}
+
+std::string IdOf(const std::string& json) {
+  simdjson::dom::parser parser;
+  std::string_view id;
+  REQUIRE_FALSE(parser.parse(json)["id"].get_string().get(id));
+  return std::string(id);
+}
+
+std::string AllStages() {
+  StageRegistry registry;
+  RegisterBuiltinStages(&registry);
+  std::string list = "[";
+  for (const auto* f : registry.All())
+    list += (list.size() > 1 ? ", " : "") + std::string(f->Name());
+  return list + "]";
 }
 
 std::string NewsflowdPath() {

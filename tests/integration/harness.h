@@ -73,6 +73,13 @@ std::string WriteConfig(const std::string& dir, const std::string& input,
                         const std::string& output, const std::string& dead_letter,
                         const std::string& group, const std::string& extra);
 
+// The `id` of an output record (REQUIREs valid JSON with a string id).
+std::string IdOf(const std::string& json);
+
+// Every stage this build registers, as a YAML flow list ("[clean, language, ...]"): the
+// full chain.
+std::string AllStages();
+
 // Path of the newsflowd binary under test (NEWSFLOWD, set by ctest).
 std::string NewsflowdPath();
 

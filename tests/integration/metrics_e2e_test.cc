@@ -24,13 +24,8 @@ TEST_CASE("Every dashboard query and alert expression works against a real Prome
   CreateTopic(in, 2);
   CreateTopic(out, 2);
   CreateTopic(dead, 1);
-  StageRegistry registry;
-  RegisterBuiltinStages(&registry);
-  std::string stages = "[";
-  for (const auto* f : registry.All()) stages += (stages.size() > 1 ? ", " : "") + std::string(f->Name());
-  stages += "]";
   const std::string cfg = WriteConfig(dir.path().string(), in, out, dead, group,
-                                      "pipeline:\n  stages: " + stages + "\n");
+                                      "pipeline:\n  stages: " + AllStages() + "\n");
   std::vector<std::string> values;
   for (int i = 0; i < 400; ++i) values.push_back(ArticleJson("m-" + std::to_string(i), 1500));
   values.push_back("not json");

@@ -19,21 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string IdOf(const std::string& json) {
-  simdjson::dom::parser parser;
-  std::string_view id;
-  REQUIRE_FALSE(parser.parse(json)["id"].get_string().get(id));
-  return std::string(id);
-}
-
-std::string AllStages() {
-  StageRegistry registry;
-  RegisterBuiltinStages(&registry);
-  std::string list = "[";
-  for (const auto* f : registry.All()) list += (list.size() > 1 ? ", " : "") + std::string(f->Name());
-  return list + "]";
-}
-
 std::vector<std::string> Articles(const std::string& prefix, int n, std::vector<std::string>* ids) {
   std::vector<std::string> values;
   for (int i = 0; i < n; ++i) {
