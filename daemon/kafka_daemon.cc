@@ -253,6 +253,9 @@ struct KafkaDaemon::Impl {
         log::Error("incremental assign failed", {{"error", rd_kafka_error_string(e)}});
         rd_kafka_error_destroy(e);
       }
+      // librdkafka keeps a partition's paused state across a lost assignment and a new one;
+      // our back-pressure state starts afresh, so the partition must start resumed.
+      rd_kafka_resume_partitions(rk, parts);
       log::Info("partitions assigned", {{"count", std::to_string(parts->cnt)},
                                         {"assigned", std::to_string(assigned.size())}});
     } else {
