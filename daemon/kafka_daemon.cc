@@ -763,6 +763,25 @@ struct KafkaDaemon::Impl {
       rd_kafka_topic_partition_list_add(assign.get(), source_topic.c_str(), tp.partition)->offset =
           r.resume;
     }
+    // Record a fresh plan before the first record is processed: a replay killed before its
+    // first periodic commit must still resume with this end, not plan a new one over a topic
+    // that has grown meanwhile. Committing the start offset claims nothing as done.
+    kafka::PartitionList plan(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
+    for (int i = 0; i < committed->cnt; ++i) {
+      const auto& tp = committed->elems[i];
+      const ReplayRange& r = ranges[tp.partition];
+      if (r.resume != r.start || exhausted.count(tp.partition)) continue;
+      rd_kafka_topic_partition_t* e =
+          rd_kafka_topic_partition_list_add(plan.get(), source_topic.c_str(), tp.partition);
+      e->offset = r.start;
+      const std::string meta = "end=" + std::to_string(r.end);
+      e->metadata = strdup(meta.c_str());
+      e->metadata_size = meta.size();
+    }
+    if (plan->cnt > 0) {
+      err = rd_kafka_commit(c, plan.get(), 0);
+      if (err) return MakeError("replay: recording the plan: " + ErrName(err), "kafka");
+    }
     if (assign->cnt > 0) {
       err = rd_kafka_assign(c, assign.get());
       if (err) return MakeError("replay: assign: " + ErrName(err), "kafka");
