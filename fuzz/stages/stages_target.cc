@@ -92,6 +92,11 @@ int FuzzStages(const uint8_t* data, size_t size) {
     case RecordFate::kDropped:
       Check(!r.stage.empty() && !r.reason.empty(), "a dead letter or drop names stage and reason");
       break;
+    case RecordFate::kFatal:
+      // Fatal means the environment failed (state storage); the in-memory store never does, so
+      // input bytes that make a stage report it are a finding.
+      Check(false, "no input makes a stage fatal with in-memory state");
+      break;
   }
   return 0;
 }
