@@ -5,7 +5,9 @@
 #   scripts/fuzz.sh                    30 s per target (the CI run)
 #   scripts/fuzz.sh --seconds 3600     the long run (docs/hardening.md); --jobs J runs J
 #                                      fuzzing processes per target
-#   scripts/fuzz.sh --target record    one target (record, config, stages)
+#   scripts/fuzz.sh --target record    one target (record, config, stages, clean)
+#   scripts/fuzz.sh --build-dir DIR    build there (default build-fuzz; scripts/sanitize.sh's
+#                                      build-asan is configured the same way, so CI reuses it)
 #
 # Corpora live in build-fuzz/corpus/<target> and grow across runs. They are seeded at run time
 # from the committed seeds (fuzz/<target>/seeds), saved findings
@@ -20,7 +22,7 @@ ROOT=$PWD
 
 SECONDS_PER_TARGET=30
 JOBS=1
-TARGETS=(record config stages)
+TARGETS=(record config stages clean)
 SHARED="${NEWSFLOW_SHARED_DIR:-$ROOT/../shared}"
 BUILD="${NEWSFLOW_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
 while [ $# -gt 0 ]; do
@@ -29,10 +31,12 @@ while [ $# -gt 0 ]; do
     --jobs) JOBS="$2"; shift 2 ;;
     --target) TARGETS=("$2"); shift 2 ;;
     --shared) SHARED="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --build-dir) BUILD="$2"; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "fuzz: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 
 CC_BIN=$(command -v clang-14 || command -v clang)
 CXX_BIN=$(command -v clang++-14 || command -v clang++)
@@ -62,6 +66,9 @@ for t in ("record", "config", "stages"):
               os.path.join(root, "tests", "faults", "testdata", "fuzz", t)):
         for p in glob.glob(os.path.join(d, "*")):
             put(t, open(p, "rb").read())
+for p in glob.glob(os.path.join(root, "fuzz", "clean", "corpus", "*")) + \
+         glob.glob(os.path.join(root, "tests", "faults", "testdata", "fuzz", "clean", "*")):
+    put("clean", open(p, "rb").read())
 for line in open(os.path.join(root, "examples", "articles.jsonl"), "rb"):
     if line.strip(): both(line.rstrip(b"\n"), None, False)
 for p in glob.glob(os.path.join(root, "config", "*.yaml")) + glob.glob(os.path.join(root, "helm", "**", "*.yaml"), recursive=True)[:10]:
@@ -76,9 +83,11 @@ if os.path.isdir(shared):
     for p in sorted(glob.glob(os.path.join(shared, "seeds", "*.txt"))):
         text = open(p, "rb").read()
         both(json.dumps({"id": os.path.basename(p), "text": text.decode("utf-8", "replace")}).encode(), text, False)
+        put("clean", b"\x00" + text)
     for p in sorted(glob.glob(os.path.join(shared, "data", "cleaning", "fundus", "html", "*.html.gz")))[:8]:
         html = gzip.open(p).read()[:60000]
         both(json.dumps({"id": os.path.basename(p), "url": "https://example.test/a", "html": html.decode("utf-8", "replace")}).encode(), html, True)
+        put("clean", b"\x01" + html)
     for p in sorted(glob.glob(os.path.join(shared, "data", "langid", "sentences", "*.txt")))[:20]:
         with open(p, "rb") as f:
             line = f.readline().strip()

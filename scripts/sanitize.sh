@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # scripts/sanitize.sh: the sanitizer part of CI.
 #
-#   1. build-asan/ (clang, -DNEWSFLOW_SANITIZE=address,undefined): every unit test (ctest -L
-#      unit, including the fuzz regressions), the fault scenarios, and the Kafka integration
-#      tests (ctest -L kafka) under AddressSanitizer + UndefinedBehaviorSanitizer +
+#   1. build-asan/ (clang, -DNEWSFLOW_SANITIZE=address,undefined, configured like
+#      scripts/fuzz.sh's tree so the fuzz targets build from it too): every unit test (ctest -L
+#      unit, including the fuzz regressions), the fault table (scripts/faults.sh --short) and the
+#      Kafka integration tests under AddressSanitizer + UndefinedBehaviorSanitizer +
 #      LeakSanitizer, halting on the first report.
-#   2. build-tsan/ (gcc, -DNEWSFLOW_SANITIZE=thread): the concurrency-heavy tests: daemon unit tests,
-#      the mock-cluster fault scenarios, and a reduced Kafka integration run.
+#   2. build-tsan/ (gcc, -DNEWSFLOW_SANITIZE=thread): the concurrency-heavy tests: daemon unit
+#      tests, the mock-cluster fault scenarios, and a reduced Kafka integration run.
 #
 #   scripts/sanitize.sh               both
 #   scripts/sanitize.sh --asan | --tsan   one of them
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     --asan) DO_TSAN=0; shift ;;
     --tsan) DO_ASAN=0; shift ;;
     --no-kafka) KAFKA=0; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "sanitize: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -47,14 +48,33 @@ export LSAN_OPTIONS="suppressions=$SUPP/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$SUPP/ubsan.supp"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$SUPP/tsan.supp"
 
-configure() {  # DIR SANITIZERS CC CXX
+# The language models are data, not code: when the ordinary build (scripts/setup.sh) has made
+# them, the sanitizer builds read those instead of training their own copies under a sanitizer.
+MODELS_FLAG=()
+if [ -z "${NEWSFLOW_MODELS_DIR:-}" ] && [ -f "$ROOT/build/models/language-ngrams.bin" ]; then
+  export NEWSFLOW_MODELS_DIR="$ROOT/build/models"
+fi
+if [ -n "${NEWSFLOW_MODELS_DIR:-}" ]; then
+  MODELS_FLAG=(-DNEWSFLOW_LANGUAGE_MODELS=OFF -DNEWSFLOW_LANGUAGE_MODELS_DIR="$NEWSFLOW_MODELS_DIR")
+fi
+# -O1 and line tables only: reports keep file:line stacks, the builds take far less time than
+# with -O2 and full debug information, and the tests are dominated by waits, not by CPU.
+configure() {  # DIR SANITIZERS CC CXX DEBUG_FLAG [CMAKE ARGS...]
   cmake -S "$ROOT" -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_COMPILER="$3" -DCMAKE_CXX_COMPILER="$4" \
-    -DNEWSFLOW_SANITIZE="$2" >/dev/null
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 $5 -DNDEBUG" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 $5 -DNDEBUG" \
+    -DNEWSFLOW_SANITIZE="$2" "${MODELS_FLAG[@]}" "${@:6}" >/dev/null
 }
 # The test executables carrying `label` (each ctest test is named after its target).
+# Tests that run a tool (check_config_*) rather than a test binary of their own are skipped here;
+# their tool is built as a dependency of the others (newsflowd).
 targets_with_label() {  # DIR LABEL
-  (cd "$1" && ctest -N -L "$2" | sed -n 's/^ *Test *#[0-9]*: //p' | sed 's/^faults_kafka_test$/faults_test/' | sort -u)
+  local tests phony
+  tests=$(cd "$1" && ctest -N -L "$2" | sed -n 's/^ *Test *#[0-9]*: //p' |
+          sed 's/^faults_kafka_test$/faults_test/' | sort -u)
+  phony=$(ninja -C "$1" -t targets all | sed -n 's/^\([A-Za-z0-9_]*\): phony$/\1/p' | sort -u)
+  comm -12 <(echo "$tests") <(echo "$phony")
 }
 kafka() {
   if [ -n "${NEWSFLOW_TEST_KAFKA:-}" ]; then return; fi
@@ -72,23 +92,27 @@ status=0
 if [ "$DO_ASAN" = 1 ]; then
   B="$ROOT/build-asan"
   t=$(date +%s)
-  configure "$B" address,undefined "$CC_BIN" "$CXX_BIN"
+  # Configured as scripts/fuzz.sh configures its tree (libFuzzer coverage on every library, the
+  # fuzz targets enabled), so `scripts/fuzz.sh --build-dir build-asan` reuses this build.
+  configure "$B" address,undefined "$CC_BIN" "$CXX_BIN" -gline-tables-only -DNEWSFLOW_FUZZ=ON \
+    -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link" -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link"
   ninja -C "$B" -j "$JOBS" newsflowd integration_test faults_test $(targets_with_label "$B" unit)
   phase "asan build" "$t"
   t=$(date +%s)
   (cd "$B" && ctest -L unit -j "$JOBS" --output-on-failure) || status=1
   phase "asan unit tests" "$t"
   t=$(date +%s)
-  (cd "$B" && NEWSFLOW_FAULTS_RECORDS=400 ctest -R '^faults_test$' --output-on-failure) || status=1
+  # The fault table (scripts/faults.sh --short: mock-cluster, state-directory and real-broker
+  # restart scenarios, 400 records each) from this build; it starts and stops its own broker.
+  faults_args=(--short --build-dir "$B" --port "${NEWSFLOW_SANITIZE_FAULTS_PORT:-39092}")
+  if [ "$KAFKA" = 0 ]; then faults_args+=(--no-kafka); fi
+  scripts/faults.sh "${faults_args[@]}" || status=1
   phase "asan fault scenarios" "$t"
   if [ "$KAFKA" = 1 ]; then
     kafka
     t=$(date +%s)
-    # ctest -L kafka without the [slow] kill -9 case (its "killed mid-stream" count depends on
-    # timing; it runs unsanitized in scripts/test.sh): integration_test "[kafka]~[slow]" and
-    # the real-broker restart scenario.
-    (cd "$B" && NEWSFLOW_FAULTS_RECORDS=400 ctest -L kafka -E '^integration_test$' \
-       --output-on-failure) || status=1
+    # The Kafka integration tests without the [slow] kill -9 case (its "killed mid-stream" count
+    # depends on timing; it runs unsanitized in scripts/test.sh).
     (cd "$B" && NEWSFLOW_SOURCE_DIR="$ROOT" NEWSFLOW_SHARED_DIR="$ROOT/../shared" \
        NEWSFLOWD="$B/daemon/newsflowd" tests/integration/integration_test "[kafka]~[slow]") \
        || status=1
@@ -99,7 +123,7 @@ fi
 if [ "$DO_TSAN" = 1 ]; then
   B="$ROOT/build-tsan"
   t=$(date +%s)
-  configure "$B" thread gcc g++
+  configure "$B" thread gcc g++ -g1
   ninja -C "$B" -j "$JOBS" newsflowd daemon_unit_test faults_test integration_test
   # librdkafka's C11 threads (thrd_create, mtx_*, cnd_*) are invisible to TSan: preload a shim
   # that routes them to pthreads (tests/faults/sanitizers/c11_threads_shim.c). Children
