@@ -49,6 +49,7 @@ void ParsePipeline(Section s, PipelineConfig* p) {
   p->max_in_flight = s.Int("max_in_flight", p->max_in_flight, 1, 1000000);
   p->max_in_flight_per_partition =
       s.Int("max_in_flight_per_partition", p->max_in_flight_per_partition, 1, 1000000);
+  p->max_queued_bytes = s.Int("max_queued_bytes", p->max_queued_bytes, 4096, 68719476736LL);
   p->commit_interval_ms = s.Int("commit_interval_ms", p->commit_interval_ms, 10, 600000);
   p->shutdown_grace_ms = s.Int("shutdown_grace_ms", p->shutdown_grace_ms, 0, 3600000);
   std::vector<std::string> seen;

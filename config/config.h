@@ -76,6 +76,12 @@ struct PipelineConfig {
   int64_t max_in_flight = 20000;
   // The same bound per partition. Range: [1, 1000000]. Default: 5000.
   int64_t max_in_flight_per_partition = 5000;
+  // Input bytes of records consumed and not yet through the stage chain (waiting for a worker
+  // or inside one); above it partitions are paused. With max_in_flight it bounds the worker
+  // queues' memory whatever the record sizes; outputs awaiting acknowledgement are bounded by
+  // the producer's queue.buffering.max.kbytes (set to 262144 unless kafka.producer names it).
+  // Range: [4096, 68719476736]. Default: 268435456 (256 MiB).
+  int64_t max_queued_bytes = 256LL * 1024 * 1024;
   // How often acknowledged offsets are committed, in milliseconds. Range: [10, 600000].
   // Default: 1000.
   int64_t commit_interval_ms = 1000;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/log.h"
@@ -34,10 +36,39 @@ struct MessageDeleter {
 };
 using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 
+// Input bytes held by a job, counted in `counter` from consume until the job is destroyed
+// (processed, or discarded on a revoke or shutdown): the byte side of back-pressure.
+class HeldBytes {
+ public:
+  HeldBytes() = default;
+  HeldBytes(std::atomic<int64_t>* counter, int64_t n) : counter_(counter), n_(n) {
+    counter_->fetch_add(n_, std::memory_order_relaxed);
+  }
+  HeldBytes(HeldBytes&& o) noexcept : counter_(std::exchange(o.counter_, nullptr)), n_(o.n_) {}
+  HeldBytes& operator=(HeldBytes&& o) noexcept {
+    Release();
+    counter_ = std::exchange(o.counter_, nullptr);
+    n_ = o.n_;
+    return *this;
+  }
+  HeldBytes(const HeldBytes&) = delete;
+  HeldBytes& operator=(const HeldBytes&) = delete;
+  ~HeldBytes() { Release(); }
+
+ private:
+  void Release() {
+    if (counter_) counter_->fetch_sub(n_, std::memory_order_relaxed);
+    counter_ = nullptr;
+  }
+  std::atomic<int64_t>* counter_ = nullptr;
+  int64_t n_ = 0;
+};
+
 struct Job {
   Message message;
   uint64_t epoch;
   Clock::time_point consumed_at;
+  HeldBytes held;
 };
 
 // What a delivery report needs to acknowledge an input offset.
@@ -99,6 +130,9 @@ struct KafkaDaemon::Impl {
   OffsetTracker tracker;
   kafka::Handle consumer;
   kafka::Handle producer;
+  // Input bytes of queued and running jobs (HeldBytes); declared before the queues, which
+  // release into it when they are destroyed.
+  std::atomic<int64_t> queued_bytes{0};
   std::vector<std::unique_ptr<JobQueue>> queues;
   std::vector<std::thread> workers;
   std::thread delivery_thread;
@@ -175,6 +209,9 @@ struct KafkaDaemon::Impl {
     pprops.emplace("enable.idempotence", "true");
     pprops.emplace("acks", "all");
     pprops.emplace("linger.ms", "5");
+    // Outputs awaiting acknowledgement: 256 MiB rather than librdkafka's 1 GiB (see
+    // pipeline.max_queued_bytes for the input side).
+    pprops.emplace("queue.buffering.max.kbytes", "262144");
     pprops.emplace("compression.type", "lz4");
     for (const auto& [k, v] : cfg.kafka.producer_properties) pprops[k] = v;
     auto pconf = kafka::MakeConf(pprops);
@@ -480,18 +517,21 @@ struct KafkaDaemon::Impl {
     ++n_consumed;
     last_consumed_ts[m->partition] = ts;
     const size_t q = static_cast<size_t>(m->partition) % queues.size();
-    queues[q]->Push(Job{std::move(m), epoch, Clock::now()});
+    const auto bytes = static_cast<int64_t>(m->len + m->key_len);
+    queues[q]->Push(Job{std::move(m), epoch, Clock::now(), HeldBytes(&queued_bytes, bytes)});
   }
 
   void ApplyBackPressure() {
     const size_t total = tracker.InFlight();
     const size_t per = static_cast<size_t>(cfg.pipeline.max_in_flight_per_partition);
     const size_t all = static_cast<size_t>(cfg.pipeline.max_in_flight);
+    const int64_t bytes = queued_bytes.load(std::memory_order_relaxed);
+    const int64_t max_bytes = cfg.pipeline.max_queued_bytes;
     std::vector<int32_t> to_pause, to_resume;
     for (int32_t p : assigned) {
       const size_t n = tracker.InFlight(p);
-      const bool over = n >= per || total >= all;
-      const bool under = n <= per / 2 && total <= all / 2;
+      const bool over = n >= per || total >= all || bytes >= max_bytes;
+      const bool under = n <= per / 2 && total <= all / 2 && bytes <= max_bytes / 2;
       if (over && !paused.count(p)) to_pause.push_back(p);
       if (under && paused.count(p) && !exhausted.count(p)) to_resume.push_back(p);
     }
@@ -512,6 +552,7 @@ struct KafkaDaemon::Impl {
     apply(to_resume, false);
     metrics.paused_partitions->Set(static_cast<double>(paused.size()));
     metrics.in_flight->Set(static_cast<double>(total));
+    metrics.queued_bytes->Set(static_cast<double>(bytes));
   }
 
   void PauseAll() {

@@ -94,6 +94,8 @@ DaemonMetrics::DaemonMetrics(prometheus::Registry& r)
   paused_partitions =
       Gauge(r, "newsflow_paused_partitions", "Partitions paused for back-pressure");
   in_flight = Gauge(r, "newsflow_in_flight_records", "Consumed but not yet acknowledged");
+  queued_bytes = Gauge(r, "newsflow_queued_input_bytes",
+                       "Input bytes consumed and not yet through the stage chain");
   auto& kafka_errors = prometheus::BuildCounter()
                            .Name("newsflow_kafka_errors_total")
                            .Help("Client errors reported by librdkafka, by kind")

@@ -41,6 +41,7 @@ class DaemonMetrics {
   prometheus::Gauge* assigned_partitions;
   prometheus::Gauge* paused_partitions;
   prometheus::Gauge* in_flight;
+  prometheus::Gauge* queued_bytes;
   prometheus::Counter* kafka_errors_transient;
   prometheus::Counter* kafka_errors_fatal;
 

@@ -240,6 +240,38 @@ TEST_CASE("mock: tight in-flight bounds pause partitions, memory stays bounded",
            [&](InProcessDaemon&) { CHECK(max_in_flight <= 64); }, /*clock_from_start=*/true});
 }
 
+TEST_CASE("mock: a byte bound on queued input pauses partitions, memory stays bounded",
+          "[faults]") {
+  // Every stage (slower than the fetch) and a 16 KiB bound: the worker queues would hold the
+  // whole input (~600 bytes per record) without it.
+  StageRegistry registry;
+  RegisterBuiltinStages(&registry);
+  std::string names;
+  for (const auto* f : registry.All()) names.append(names.empty() ? "" : ",").append(f->Name());
+  constexpr double kBound = 16384;
+  double max_bytes = 0;
+  bool paused_seen = false;
+  RunMock({"backpressure_16KiB",
+           {"pipeline.stages=[" + names + "]", "pipeline.max_queued_bytes=16384"}, nullptr,
+           [&](rd_kafka_mock_cluster_t*, InProcessDaemon& d, size_t total) {
+             WaitFor(
+                 [&] {
+                   max_bytes = std::max(max_bytes, d.Metric("newsflow_queued_input_bytes"));
+                   paused_seen |= d.Metric("newsflow_paused_partitions") > 0;
+                   return d.Acked() >= total;
+                 },
+                 seconds(120));
+             return "max queued " + std::to_string(static_cast<int>(max_bytes)) + " bytes" +
+                    (paused_seen ? ", partitions paused" : "");
+           },
+           [&](InProcessDaemon&) {
+             // The bound is checked after each record is queued: at most one record over it.
+             CHECK(max_bytes <= kBound + 2048);
+             CHECK(paused_seen);
+           },
+           /*clock_from_start=*/true});
+}
+
 TEST_CASE("mock: a Produce the broker refuses stops the daemon uncommitted; a restart "
           "delivers it", "[faults]") {
   Topics t("produce_fatal");
@@ -555,10 +587,14 @@ TEST_CASE("limits: documented bounds exist with defaults", "[faults]") {
   CHECK(cfg.input.max_record_bytes == 10 * 1024 * 1024);
   CHECK(cfg.pipeline.max_in_flight == 20000);
   CHECK(cfg.pipeline.max_in_flight_per_partition == 5000);
+  CHECK(cfg.pipeline.max_queued_bytes == 256LL * 1024 * 1024);
   // Below the minimum is rejected, not silently clamped.
   config::Errors bad;
-  config::LoadConfig("", {}, {"input.max_record_bytes=10", "pipeline.max_in_flight=0"}, &bad);
-  CHECK(bad.list().size() == 2);
+  config::LoadConfig("", {},
+                     {"input.max_record_bytes=10", "pipeline.max_in_flight=0",
+                      "pipeline.max_queued_bytes=100"},
+                     &bad);
+  CHECK(bad.list().size() == 3);
 }
 
 }  // namespace
