@@ -24,7 +24,9 @@ Status Gazetteer::Load(const std::string& path) {
     if (type == "FIRST" || type == "LAST") {
       std::string_view name(line.data() + t1 + 1,
                             (t2 == std::string::npos ? line.size() : t2) - t1 - 1);
-      name_bits_[NormHash(name)] |= type == "FIRST" ? 1 : 2;
+      Slot* slot = Insert(NormHash(name));
+      if (slot->name_bits == 0) ++names_;
+      slot->name_bits |= type == "FIRST" ? 1 : 2;
       continue;
     }
     GazType gt = type == "LOC" ? GazType::kLoc : type == "ORG" ? GazType::kOrg
@@ -59,6 +61,31 @@ void Gazetteer::Add(GazType type, std::string_view canonical,
   for (const auto& a : aliases) AddPhrase(idx, a, false);
 }
 
+Gazetteer::Slot* Gazetteer::Insert(uint64_t key) {
+  if (2 * (used_ + 1) > slots_.size()) {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.assign(old.empty() ? 1024 : 2 * old.size(), Slot{});
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (!(s.flags & kUsed)) continue;
+      size_t i = SlotIndex(s.key, mask);
+      while (slots_[i].flags & kUsed) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+  const size_t mask = slots_.size() - 1;
+  size_t i = SlotIndex(key, mask);
+  while ((slots_[i].flags & kUsed) && slots_[i].key != key) i = (i + 1) & mask;
+  Slot& s = slots_[i];
+  if (!(s.flags & kUsed)) {
+    s.key = key;
+    s.flags = kUsed;
+    ++used_;
+  }
+  return &s;
+}
+
 void Gazetteer::AddPhrase(uint32_t entry, std::string_view phrase, bool is_canonical) {
   std::vector<Token> toks;
   Tokenize(phrase, &toks);
@@ -67,10 +94,16 @@ void Gazetteer::AddPhrase(uint32_t entry, std::string_view phrase, bool is_canon
   uint64_t h = 0;
   for (size_t k = 0; k < toks.size(); ++k) {
     h = k == 0 ? NormHash(toks[k].text) : MixHash(h, NormHash(toks[k].text));
-    if (k + 1 < toks.size()) prefixes_[h] = 1;
+    if (k + 1 < toks.size()) Insert(h)->flags |= kPrefix;
   }
-  auto [it, inserted] = phrases_.try_emplace(h, Phrase{entry, caps, is_canonical});
-  if (!inserted && !it->second.is_canonical && is_canonical) it->second = {entry, caps, true};
+  Slot* slot = Insert(h);
+  // The first phrase of a hash wins, unless a later one is an entry's canonical form and the
+  // first is not.
+  if (!(slot->flags & kPhrase) || (!(slot->flags & kCanonical) && is_canonical)) {
+    slot->entry = entry;
+    slot->flags = static_cast<uint8_t>((slot->flags & (kUsed | kPrefix)) | kPhrase |
+                                       (caps ? kCapsOnly : 0) | (is_canonical ? kCanonical : 0));
+  }
   if (static_cast<int>(toks.size()) > max_words_) max_words_ = static_cast<int>(toks.size());
 }
 
@@ -83,19 +116,20 @@ int Gazetteer::Match(const std::vector<std::string_view>& words,
   uint64_t h = 0;
   for (size_t k = i; k < words.size() && static_cast<int>(k - i) < max_words_; ++k) {
     h = k == i ? norm_hashes[k] : MixHash(h, norm_hashes[k]);
-    auto it = phrases_.find(h);
-    if (it != phrases_.end()) {
-      bool ok = !it->second.caps_only || IsAllCaps(words[i]);
+    const Slot* slot = Find(h);
+    if (slot == nullptr) break;  // neither a phrase nor the start of one
+    if (slot->flags & kPhrase) {
+      bool ok = !(slot->flags & kCapsOnly) || IsAllCaps(words[i]);
       // The last word of a multi-word name is capitalised too ("South China Sea", not
       // "South China sea"); this keeps "Georgia on" from matching odd aliases.
       if (ok && k > i && !StartsUpper(words[k]) && HasLower(words[k]) && words[k] != "of")
         ok = false;
       if (ok) {
         best = static_cast<int>(k - i + 1);
-        *entry = &entries_[it->second.entry];
+        *entry = &entries_[slot->entry];
       }
     }
-    if (!prefixes_.count(h)) break;
+    if (!(slot->flags & kPrefix)) break;
   }
   return best;
 }
@@ -107,10 +141,10 @@ const Gazetteer::Entry* Gazetteer::Lookup(std::string_view phrase) const {
   uint64_t h = 0;
   for (size_t k = 0; k < toks.size(); ++k)
     h = k == 0 ? NormHash(toks[k].text) : MixHash(h, NormHash(toks[k].text));
-  auto it = phrases_.find(h);
-  if (it == phrases_.end()) return nullptr;
-  if (it->second.caps_only && !IsAllCaps(toks[0].text)) return nullptr;
-  return &entries_[it->second.entry];
+  const Slot* slot = Find(h);
+  if (slot == nullptr || !(slot->flags & kPhrase)) return nullptr;
+  if ((slot->flags & kCapsOnly) && !IsAllCaps(toks[0].text)) return nullptr;
+  return &entries_[slot->entry];
 }
 
 }  // namespace newsflow::entities

@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
@@ -37,26 +36,55 @@ class Gazetteer {
             size_t i, const Entry** entry) const;
   // Exact lookup of a whole phrase given as text (tokenized here); null when unknown.
   const Entry* Lookup(std::string_view phrase) const;
-  size_t size() const { return entries_.size() + name_bits_.size(); }
+  size_t size() const { return entries_.size() + names_; }
+
+  // Starts loading the table slot of a word hash (the first step of Match() and NameBits()),
+  // for callers that know a few words ahead which they will look up.
+  void Prefetch(uint64_t norm_hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[SlotIndex(norm_hash, slots_.size() - 1)]);
+  }
 
   // Person-name parts (FIRST/LAST lines): bit 1 = known given name, bit 2 = known family name.
   // Used as tagger features only. `norm_hash` is NormHash() of the word.
   uint8_t NameBits(uint64_t norm_hash) const {
-    auto it = name_bits_.find(norm_hash);
-    return it == name_bits_.end() ? 0 : it->second;
+    const Slot* s = Find(norm_hash);
+    return s == nullptr ? 0 : s->name_bits;
   }
 
  private:
-  struct Phrase {
+  // Everything looked up by a word or phrase hash sits in one open-addressing table: whole
+  // phrases, proper prefixes of phrases and person-name bits, so that a step of Match() is one
+  // probe into a flat array (mostly one cache line) rather than two node-based map lookups.
+  static constexpr uint8_t kUsed = 1;
+  static constexpr uint8_t kPhrase = 2;     // a whole phrase of `entry`
+  static constexpr uint8_t kCapsOnly = 4;   // written in capitals: the text must be too
+  static constexpr uint8_t kCanonical = 8;  // the entry's canonical form
+  static constexpr uint8_t kPrefix = 16;    // a proper prefix of some phrase
+  struct Slot {
+    uint64_t key = 0;
     uint32_t entry = 0;
-    bool caps_only = false;   // written in capitals: the text must be in capitals too
-    bool is_canonical = false;
+    uint8_t flags = 0;
+    uint8_t name_bits = 0;
   };
+  const Slot* Find(uint64_t key) const {
+    if (slots_.empty()) return nullptr;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = SlotIndex(key, mask);; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (!(s.flags & kUsed)) return nullptr;
+      if (s.key == key) return &s;
+    }
+  }
+  static size_t SlotIndex(uint64_t key, size_t mask) {
+    return static_cast<size_t>(key ^ (key >> 29)) & mask;
+  }
+  Slot* Insert(uint64_t key);  // the key's slot, created empty (flags kUsed) when new
   void AddPhrase(uint32_t entry, std::string_view phrase, bool is_canonical);
+
   std::vector<Entry> entries_;
-  std::unordered_map<uint64_t, Phrase> phrases_;
-  std::unordered_map<uint64_t, uint8_t> prefixes_;  // hashes of proper prefixes of phrases
-  std::unordered_map<uint64_t, uint8_t> name_bits_;
+  std::vector<Slot> slots_;  // size a power of two, at most half full
+  size_t used_ = 0;
+  size_t names_ = 0;         // keys with name bits
   int max_words_ = 0;
 };
 

@@ -32,7 +32,8 @@ bool IsNotAName(std::string_view w) {
   static constexpr std::string_view kWords[] = {
       "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
       "the", "a", "an", "of", "and", "in", "on", "to", "for", "with", "at", "by", "from"};
-  std::string n = NormalizeWord(w);
+  char buf[256];  // as NormalizeWord(w) would return, without allocating
+  const std::string_view n(buf, NormalizeWord(w, buf, sizeof(buf)));
   for (auto k : kWords)
     if (n == k) return true;
   return false;
@@ -137,6 +138,21 @@ void Recognizer::Run(std::string_view text, std::vector<Entity>* out) {
   Group(text, out);
 }
 
+int Recognizer::MatchAt(size_t i, const Gazetteer::Entry** entry) const {
+  if (gazetteer_ == nullptr) {
+    *entry = nullptr;
+    return 0;
+  }
+  if (gazetteer_ != scratch_.gaz_source || scratch_.gaz_len.size() != tokens_.size())
+    return gazetteer_->Match(view_.words, scratch_.norm, i, entry);
+  if (i >= tokens_.size()) {
+    *entry = nullptr;
+    return 0;
+  }
+  *entry = scratch_.gaz_entry[i];
+  return scratch_.gaz_len[i];
+}
+
 void Recognizer::ApplyDatelines() {
   const size_t n = tokens_.size();
   for (size_t i = 0; i < n; ++i) {
@@ -148,7 +164,7 @@ void Recognizer::ApplyDatelines() {
       ++e;
     if (e == i || e >= n || !IsDatelinePunct(tokens_[e].text) || tokens_[e].line_start) continue;
     const Gazetteer::Entry* entry = nullptr;
-    int len = gazetteer_ ? gazetteer_->Match(view_.words, scratch_.norm, i, &entry) : 0;
+    int len = MatchAt(i, &entry);
     bool known_place = len == static_cast<int>(e - i) && entry->type == GazType::kLoc;
     if (!known_place && i != 0) continue;
     tags_[i] = BeginTag(2);
@@ -158,7 +174,7 @@ void Recognizer::ApplyDatelines() {
     for (size_t k = e + 1; k + 2 < n && k < e + 8 && !tokens_[k].line_start; ++k) {
       if (tokens_[k].text != "(" || tokens_[k + 2].text != ")") continue;
       const Gazetteer::Entry* org = nullptr;
-      if (gazetteer_ && gazetteer_->Match(view_.words, scratch_.norm, k + 1, &org) == 1 &&
+      if (MatchAt(k + 1, &org) == 1 &&
           org->type == GazType::kOrg) {
         tags_[k + 1] = BeginTag(1);
       }
@@ -186,7 +202,7 @@ void Recognizer::Group(std::string_view text, std::vector<Entity>* out) {
 
   auto resolve = [&](M& m) {
     uint32_t len = m.te - m.tb;
-    int glen = gazetteer_ ? gazetteer_->Match(view_.words, scratch_.norm, m.tb, &entry) : 0;
+    int glen = MatchAt(m.tb, &entry);
     if (glen == static_cast<int>(len) && entry != nullptr) {
       if (entry->type == GazType::kDemonym) {
         if (options_.fold_demonyms) {
@@ -218,8 +234,7 @@ void Recognizer::Group(std::string_view text, std::vector<Entity>* out) {
     std::string d = Straighten(surface(m.tb, m.te));
     bool expanded = false;
     // "UN Human Rights Council" -> "United Nations Human Rights Council".
-    if (len > 1 && IsAllCaps(tokens_[m.tb].text) && gazetteer_ &&
-        gazetteer_->Match(view_.words, scratch_.norm, m.tb, &entry) == 1 &&
+    if (len > 1 && IsAllCaps(tokens_[m.tb].text) && MatchAt(m.tb, &entry) == 1 &&
         entry->type == GazType::kOrg) {
       d = entry->canonical + " " + Straighten(surface(m.tb + 1, m.te));
       expanded = true;
@@ -266,7 +281,7 @@ void Recognizer::Group(std::string_view text, std::vector<Entity>* out) {
           ++m.tb;
           continue;
         }
-        int g = gazetteer_ ? gazetteer_->Match(view_.words, scratch_.norm, m.tb, &entry) : 0;
+        int g = MatchAt(m.tb, &entry);
         if (g > 0 && static_cast<uint32_t>(g) < m.te - m.tb) {
           m.tb += g;
           continue;
@@ -280,7 +295,8 @@ void Recognizer::Group(std::string_view text, std::vector<Entity>* out) {
     if (m.te - m.tb == 1 && IsNotAName(tokens_[m.tb].text)) continue;
     bool all_titles = true;
     for (uint32_t k = m.tb; k < m.te && all_titles; ++k) {
-      all_titles = IsTitleWord(NormalizeWord(tokens_[k].text));
+      char buf[256];
+      all_titles = IsTitleWord(std::string_view(buf, NormalizeWord(tokens_[k].text, buf, 256)));
     }
     if (all_titles) continue;  // "Foreign", "Vice FM": an office, not a name
     resolve(m);

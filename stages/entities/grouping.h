@@ -57,6 +57,8 @@ class Recognizer {
     uint32_t end = 0;
     int type = 0;
   };
+  // Gazetteer::Match at token i of the last Run(), from the tagger's per-token results.
+  int MatchAt(size_t i, const Gazetteer::Entry** entry) const;
   void ApplyDatelines();
   void Group(std::string_view text, std::vector<Entity>* out);
 

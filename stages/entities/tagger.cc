@@ -1,18 +1,119 @@
 #include "stages/entities/tagger.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <new>
 #include <random>
 #include <unordered_map>
+
+#include <sys/mman.h>
 
 #include "common/hash.h"
 #include "stages/entities/words.h"
 
+// XXH3 inlined into this file: the tagger hashes ~11 short strings per token, and the same
+// function through the shared library is a call each (same values as common/hash.h's Hash64).
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 namespace newsflow::entities {
 namespace {
+
+inline uint64_t FastHash(std::string_view s, uint64_t seed) {
+  return XXH3_64bits_withSeed(s.data(), s.size(), seed);
+}
+constexpr uint64_t kNormSeed = 0x6e6f726d;  // NormHash()'s seed (words.cc)
+
+// Word-list bits per token (TaggerScratch::lex), so that the post-processing rules test a
+// token's membership in a list with one bit instead of normalising and comparing strings.
+constexpr uint8_t kLexTitle = 1;      // in kTitleWords
+constexpr uint8_t kLexOffice = 2;     // in kOfficeWords
+constexpr uint8_t kLexOrgHead = 4;    // in kOrgHeads
+constexpr uint8_t kLexMiscHead = 8;   // in kMiscHeads
+constexpr uint8_t kLexUpper = 16;     // StartsUpper
+constexpr uint8_t kLexHasLower = 32;  // HasLower
+
+// Titles before a name ("Vice Foreign Minister", "U.S. national security adviser").
+constexpr std::string_view kTitleWords[] = {
+    "president", "vice", "foreign", "minister", "premier", "prime", "secretary", "comrade",
+    "mr", "mrs", "ms", "dr", "senator", "sen", "governor", "gov", "chairman", "chairwoman",
+    "ambassador", "adviser", "advisor", "spokesman", "spokeswoman", "spokesperson", "fm",
+    "leader", "chancellor", "envoy", "deputy", "defense", "defence", "national", "security",
+    "affairs", "state", "interior", "finance", "trade", "chief", "general", "executive",
+    "ceo", "pope", "king", "queen", "prince", "princess", "mayor", "judge", "justice",
+    "councillor", "party", "official", "director", "head", "commander", "gen", "lt", "col",
+    "sgt", "capt", "adm", "rep", "representative", "lawmaker", "coach", "diplomat", "top",
+    "counterpart", "ruling"};
+// The office words among them: a run of title words names an office only with one of these
+// ("Foreign Ministry" and "General Motors" do not).
+constexpr std::string_view kOfficeWords[] = {
+    "president", "minister", "premier", "secretary", "comrade", "mr", "mrs", "ms", "dr",
+    "senator", "sen", "governor", "gov", "chairman", "chairwoman", "ambassador", "adviser",
+    "advisor", "spokesman", "spokeswoman", "spokesperson", "fm", "leader", "chancellor",
+    "envoy", "ceo", "pope", "mayor", "judge", "councillor", "official", "commander", "gen",
+    "lt", "col", "sgt", "capt", "adm", "rep", "lawmaker", "diplomat", "counterpart"};
+// Head nouns of organisation names.
+constexpr std::string_view kOrgHeads[] = {
+    "university", "college", "institute", "institution", "academy", "school", "association",
+    "union", "league", "council", "committee", "commission", "department", "ministry",
+    "agency", "corporation", "corp", "company", "co", "inc", "ltd", "llc", "plc", "bank",
+    "party", "army", "navy", "corps", "division", "brigade", "regiment", "battalion", "club",
+    "fc", "records", "airlines", "airways", "foundation", "society", "federation",
+    "confederation", "board", "group", "media", "press", "network", "organization",
+    "organisation", "authority", "service", "services", "office", "bureau", "court",
+    "parliament", "assembly", "congress", "senate", "government", "tribunal", "fund",
+    "trust", "hospital", "orchestra", "band", "team", "conference", "alliance", "coalition",
+    "movement", "front", "church", "times", "post", "journal", "gazette", "herald",
+    "tribune", "telegraph", "news", "magazine", "radio", "television", "tv", "studios",
+    "pictures", "entertainment", "motors", "industries", "holdings", "systems",
+    "technologies", "partners", "capital", "airport", "police", "guard", "force",
+    "laboratory", "laboratories", "labs"};
+// Head nouns of events, awards and other MISC names ("Grey Cup", "Cold War").
+constexpr std::string_view kMiscHeads[] = {
+    "award", "awards", "cup", "bowl", "festival", "prize", "championship", "championships",
+    "games", "olympics", "war", "revolution", "uprising", "act", "treaty", "accord",
+    "accords", "tournament", "trophy", "open", "grand", "prix", "expo", "summit"};
+
+// The list bits of a normalised word (`norm` is its hash), found by hash and confirmed by text.
+// A small open-addressing table (about 200 words in 512 slots): this runs once per token.
+uint8_t LexBits(uint64_t norm, std::string_view nw) {
+  struct Slot {
+    uint64_t key = 0;
+    std::string_view word;  // empty: free slot
+    uint8_t bits = 0;
+  };
+  static constexpr size_t kSlots = 512;
+  struct Lists {
+    std::array<Slot, kSlots> slots{};
+    Lists() {
+      auto add = [&](const auto& words, uint8_t bit) {
+        for (std::string_view w : words) {
+          const uint64_t key = FastHash(w, kNormSeed);
+          size_t i = key & (kSlots - 1);
+          while (!slots[i].word.empty() && slots[i].word != w) i = (i + 1) & (kSlots - 1);
+          slots[i].key = key;
+          slots[i].word = w;
+          slots[i].bits |= bit;
+        }
+      };
+      add(kTitleWords, kLexTitle);
+      add(kOfficeWords, kLexOffice);
+      add(kOrgHeads, kLexOrgHead);
+      add(kMiscHeads, kLexMiscHead);
+    }
+  };
+  static const Lists lists;
+  for (size_t i = norm & (kSlots - 1);; i = (i + 1) & (kSlots - 1)) {
+    const Slot& s = lists.slots[i];
+    if (s.word.empty()) return 0;
+    if (s.key == norm && s.word == nw) return s.bits;
+  }
+}
 
 constexpr char kMagic[8] = {'N', 'F', 'N', 'E', 'R', '0', '0', '1'};
 constexpr uint64_t kBos = 0x426f5342'6f534273ULL;
@@ -50,9 +151,12 @@ void Shapes(std::string_view w, uint64_t* short_h, uint64_t* long_h) {
     if (k != last && ns < sizeof(s)) s[ns++] = k;
     last = k;
   }
-  *short_h = Hash64(std::string_view(s, ns), 7);
-  *long_h = Hash64(std::string_view(l, std::min<size_t>(nl, 6)), 8);
+  *short_h = FastHash(std::string_view(s, ns), 7);
+  *long_h = FastHash(std::string_view(l, std::min<size_t>(nl, 6)), 8);
 }
+
+static_assert(kNumTags == 9, "Model::Tag sums rows as 4 + 4 + 1 floats");
+typedef float V4 __attribute__((vector_size(16)));
 
 // Gazetteer code per token: 0 none, else 1 + 2*type + inside.
 uint8_t GazCode(GazType t, bool inside) {
@@ -83,7 +187,39 @@ const char* TagName(uint8_t tag) {
   return tag < kNumTags ? kNames[tag] : "O";
 }
 
-Model::Model() : weights_(static_cast<size_t>(kBuckets) * kNumTags, 0.0f) {}
+Model::Model() { Assemble({}, {}); }
+
+void Model::FreeBlock::operator()(void* p) const { std::free(p); }
+
+void Model::Assemble(const std::vector<uint32_t>& buckets, const std::vector<float>& rows) {
+  std::vector<IndexWord> index(kBuckets / 64);
+  for (uint32_t b : buckets) index[b >> 6].bits |= 1ULL << (b & 63);
+  uint32_t rank = 0;
+  for (IndexWord& w : index) {
+    w.rank = rank;
+    rank += PopCount(w.bits);
+  }
+  constexpr size_t kHugePage = 2u << 20;
+  const size_t index_bytes = index.size() * sizeof(IndexWord);
+  const size_t bytes = (index_bytes + rows.size() * sizeof(float) + kHugePage - 1) /
+                       kHugePage * kHugePage;
+  void* p = std::aligned_alloc(kHugePage, bytes);
+  if (p == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  madvise(p, bytes, MADV_HUGEPAGE);  // advice only: without huge pages it works the same
+#endif
+  std::memcpy(p, index.data(), index_bytes);
+  if (!rows.empty())
+    std::memcpy(static_cast<char*>(p) + index_bytes, rows.data(), rows.size() * sizeof(float));
+  block_.reset(p);
+  index_ = static_cast<const IndexWord*>(p);
+  weights_ = reinterpret_cast<const float*>(static_cast<const char*>(p) + index_bytes);
+  num_rows_ = rows.size() / kNumTags;
+  for (int p = 0; p < kNumTags; ++p) {
+    prev_rows_[p] = Row(Bucket(40, p));
+    for (int p2 = 0; p2 < kNumTags; ++p2) prev2_rows_[p2][p] = Row(Bucket(41, p2 * 16 + p));
+  }
+}
 
 Result<std::unique_ptr<Model>> Model::Load(const std::string& path, const Gazetteer* gazetteer) {
   std::ifstream in(path, std::ios::binary);
@@ -99,19 +235,53 @@ Result<std::unique_ptr<Model>> Model::Load(const std::string& path, const Gazett
       rows > kBuckets) {
     return MakeError("model " + path + " is not a newsflow NER model of this version", "corrupt");
   }
-  auto model = std::make_unique<Model>();
-  std::vector<char> buf(rows * (4 + 4 * kNumTags));
+  constexpr size_t kRowBytes = 4 + 4 * kNumTags;
+  std::vector<char> buf(rows * kRowBytes);
   in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
   if (!in) return MakeError("model " + path + " is truncated", "corrupt");
-  const char* p = buf.data();
+  // Save() writes rows in bucket order; any other order is accepted (a later row of the same
+  // bucket wins, as it did with a dense table).
+  std::vector<std::pair<uint32_t, uint32_t>> order;  // bucket, row in file
+  order.reserve(rows);
   for (uint64_t r = 0; r < rows; ++r) {
     uint32_t b;
-    std::memcpy(&b, p, 4);
-    p += 4;
+    std::memcpy(&b, buf.data() + r * kRowBytes, 4);
     if (b >= kBuckets) return MakeError("model " + path + " has a bad row", "corrupt");
-    std::memcpy(&model->weights_[static_cast<size_t>(b) * kNumTags], p, 4 * kNumTags);
-    p += 4 * kNumTags;
+    order.emplace_back(b, static_cast<uint32_t>(r));
   }
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  auto model = std::make_unique<Model>();
+  std::vector<uint32_t> buckets;
+  buckets.reserve(order.size());
+  std::vector<float> weights;
+  weights.reserve(order.size() * kNumTags);
+  for (size_t k = 0; k < order.size(); ++k) {
+    if (k + 1 < order.size() && order[k + 1].first == order[k].first) continue;
+    float w[kNumTags];
+    std::memcpy(w, buf.data() + static_cast<size_t>(order[k].second) * kRowBytes + 4, sizeof(w));
+    buckets.push_back(order[k].first);
+    weights.insert(weights.end(), w, w + kNumTags);
+  }
+  model->Assemble(buckets, weights);
+  model->gazetteer_ = gazetteer;
+  return model;
+}
+
+std::unique_ptr<Model> Model::FromDense(const std::vector<float>& dense,
+                                        const Gazetteer* gazetteer) {
+  auto model = std::make_unique<Model>();
+  std::vector<uint32_t> buckets;
+  std::vector<float> weights;
+  for (uint32_t b = 0; b < kBuckets; ++b) {
+    const float* w = &dense[static_cast<size_t>(b) * kNumTags];
+    bool nz = false;
+    for (int t = 0; t < kNumTags; ++t) nz |= w[t] != 0.0f;
+    if (!nz) continue;
+    buckets.push_back(b);
+    weights.insert(weights.end(), w, w + kNumTags);
+  }
+  model->Assemble(buckets, weights);
   model->gazetteer_ = gazetteer;
   return model;
 }
@@ -121,7 +291,8 @@ Status Model::Save(const std::string& path) const {
   if (!out) return MakeError("cannot write model " + path, "io");
   uint64_t rows = 0;
   for (uint32_t b = 0; b < kBuckets; ++b) {
-    const float* w = &weights_[static_cast<size_t>(b) * kNumTags];
+    const float* w = Row(b);
+    if (w == nullptr) continue;
     for (int t = 0; t < kNumTags; ++t) {
       if (w[t] != 0.0f) {
         ++rows;
@@ -135,7 +306,8 @@ Status Model::Save(const std::string& path) const {
   out.write(reinterpret_cast<const char*>(&ntags), 4);
   out.write(reinterpret_cast<const char*>(&rows), 8);
   for (uint32_t b = 0; b < kBuckets; ++b) {
-    const float* w = &weights_[static_cast<size_t>(b) * kNumTags];
+    const float* w = Row(b);
+    if (w == nullptr) continue;
     bool nz = false;
     for (int t = 0; t < kNumTags; ++t) nz |= w[t] != 0.0f;
     if (!nz) continue;
@@ -151,61 +323,117 @@ void Model::ComputeFeatures(const DocumentView& doc, TaggerScratch* s) const {
   s->norm.resize(n);
   s->exact.resize(n);
   s->shape.resize(n);
+  s->long_shape.resize(n);
+  s->lex.resize(n);
   s->gaz.assign(n, 0);
   s->names.assign(n, 0);
   s->doc_flags.assign(n, 0);
   s->features.resize(n * kStaticFeatures);
-  std::vector<uint64_t>& long_shape = s->long_shape;
-  long_shape.resize(n);
+  s->gaz_len.assign(n, 0);
+  s->gaz_entry.assign(n, nullptr);
+  s->gaz_source = gazetteer_;
+  // Per token: its hashes, word-list bits and the features of the word alone (bias, word,
+  // shapes, prefixes, suffixes), from one normalisation of the word.
   for (size_t i = 0; i < n; ++i) {
-    s->norm[i] = NormHash(doc.words[i]);
-    s->exact[i] = Hash64(doc.words[i], 3);
+    const std::string_view w = doc.words[i];
+    char buf[96];
+    const size_t len = NormalizeWord(w, buf, sizeof(buf));
+    const std::string_view nw(buf, len);
+    const uint64_t norm = FastHash(nw, kNormSeed);
     uint64_t sh, lh;
-    Shapes(doc.words[i], &sh, &lh);
+    Shapes(w, &sh, &lh);
+    s->norm[i] = norm;
+    s->exact[i] = FastHash(w, 3);
     s->shape[i] = static_cast<uint32_t>(sh);
-    long_shape[i] = lh;
+    s->long_shape[i] = lh;
+    s->lex[i] = LexBits(norm, nw) | (StartsUpper(w) ? kLexUpper : 0) |
+                (HasLower(w) ? kLexHasLower : 0);
+    uint32_t* f = &s->features[i * kStaticFeatures];
+    f[0] = Bucket(0, 0);
+    f[1] = Bucket(1, s->exact[i]);
+    f[2] = Bucket(2, norm);
+    f[3] = Bucket(3, static_cast<uint32_t>(sh));
+    f[4] = Bucket(4, lh);
+    for (size_t p = 1; p <= 3; ++p)
+      f[4 + p] = Bucket(4 + p, FastHash(nw.substr(0, std::min(p, nw.size())), 11));
+    for (size_t p = 1; p <= 4; ++p)
+      f[7 + p] = Bucket(8 + p, FastHash(nw.substr(nw.size() - std::min(p, nw.size())), 12));
   }
   if (gazetteer_) {
-    for (size_t i = 0; i < n; ++i)
-      if (StartsUpper(doc.words[i])) s->names[i] = gazetteer_->NameBits(s->norm[i]);
-    for (size_t i = 0; i < n;) {
+    // Gazetteer matches at every capitalised token (PostProcess and grouping read them too),
+    // and the B/I codes of the matches taken left to right, longest first.
+    constexpr size_t kAhead = 8;  // the table is larger than the cache
+    for (size_t i = 0; i < std::min(n, kAhead); ++i)
+      if (s->lex[i] & kLexUpper) gazetteer_->Prefetch(s->norm[i]);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n && (s->lex[i + kAhead] & kLexUpper))
+        gazetteer_->Prefetch(s->norm[i + kAhead]);
+      if (!(s->lex[i] & kLexUpper)) continue;
+      s->names[i] = gazetteer_->NameBits(s->norm[i]);
       const Gazetteer::Entry* e = nullptr;
-      int len = gazetteer_->Match(doc.words, s->norm, i, &e);
+      const int len = gazetteer_->Match(doc.words, s->norm, i, &e);
+      s->gaz_len[i] = static_cast<uint8_t>(len);
+      s->gaz_entry[i] = e;
+    }
+    for (size_t i = 0; i < n;) {
+      const int len = s->gaz_len[i];
       if (len == 0) {
         ++i;
         continue;
       }
-      for (int k = 0; k < len; ++k) s->gaz[i + k] = GazCode(e->type, k > 0);
+      for (int k = 0; k < len; ++k) s->gaz[i + k] = GazCode(s->gaz_entry[i]->type, k > 0);
       i += len;
     }
   }
-  // Document cues: is the word seen starting lower-case / capitalised mid-sentence elsewhere.
-  s->tmp.clear();
-  for (size_t i = 0; i < n; ++i) {
-    std::string_view w = doc.words[i];
-    uint64_t bit = 0;
-    if (!w.empty() && w[0] >= 'a' && w[0] <= 'z') bit = 1;
-    else if (StartsUpper(w) && !doc.sentence_start[i]) bit = 2;
-    if (bit) s->tmp.push_back((s->norm[i] & ~3ULL) | bit);
-  }
-  std::sort(s->tmp.begin(), s->tmp.end());
-  for (size_t i = 0; i < n; ++i) {
-    uint64_t key = s->norm[i] & ~3ULL;
-    auto it = std::lower_bound(s->tmp.begin(), s->tmp.end(), key);
-    uint8_t f = 0;
-    for (; it != s->tmp.end() && (*it & ~3ULL) == key; ++it) f |= static_cast<uint8_t>(*it & 3);
-    s->doc_flags[i] = f;
+  // Document cues: is the word seen starting lower-case (bit 1) / capitalised mid-sentence
+  // (bit 2) elsewhere. An open-addressing table of (normalised hash without its low two bits)
+  // | bits; a slot with no bits set is empty.
+  {
+    size_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    std::vector<uint64_t>& table = s->cue_keys;
+    table.assign(cap, 0);
+    const size_t mask = cap - 1;
+    for (size_t i = 0; i < n; ++i) {
+      std::string_view w = doc.words[i];
+      uint64_t bit = 0;
+      if (!w.empty() && w[0] >= 'a' && w[0] <= 'z') bit = 1;
+      else if ((s->lex[i] & kLexUpper) && !doc.sentence_start[i]) bit = 2;
+      if (!bit) continue;
+      const uint64_t key = s->norm[i] & ~3ULL;
+      for (size_t h = (key >> 2) & mask;; h = (h + 1) & mask) {
+        if ((table[h] & 3) == 0) {
+          table[h] = key | bit;
+          break;
+        }
+        if ((table[h] & ~3ULL) == key) {
+          table[h] |= bit;
+          break;
+        }
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t key = s->norm[i] & ~3ULL;
+      uint8_t f = 0;
+      for (size_t h = (key >> 2) & mask; (table[h] & 3) != 0; h = (h + 1) & mask) {
+        if ((table[h] & ~3ULL) == key) {
+          f = static_cast<uint8_t>(table[h] & 3);
+          break;
+        }
+      }
+      s->doc_flags[i] = f;
+    }
   }
   // Capitalised runs: length and position of each token in its run of capitalised words.
   std::vector<uint8_t>& run_code = s->run_code;
   run_code.assign(n, 0);
   for (size_t i = 0; i < n;) {
-    if (!StartsUpper(doc.words[i])) {
+    if (!(s->lex[i] & kLexUpper)) {
       ++i;
       continue;
     }
     size_t e = i + 1;
-    while (e < n && StartsUpper(doc.words[e]) && !doc.sentence_start[e]) ++e;
+    while (e < n && (s->lex[e] & kLexUpper) && !doc.sentence_start[e]) ++e;
     size_t len = std::min<size_t>(e - i, 4);
     for (size_t k = i; k < e; ++k) {
       size_t pos = k == i ? 0 : (k + 1 == e ? 2 : 1);
@@ -213,7 +441,7 @@ void Model::ComputeFeatures(const DocumentView& doc, TaggerScratch* s) const {
     }
     i = e;
   }
-  // Sentence bounds for the window.
+  // Window features, within the sentence.
   size_t sent_begin = 0;
   for (size_t i = 0; i < n; ++i) {
     if (doc.sentence_start[i]) sent_begin = i;
@@ -241,42 +469,32 @@ void Model::ComputeFeatures(const DocumentView& doc, TaggerScratch* s) const {
     };
     const long li = static_cast<long>(i);
     uint32_t* f = &s->features[i * kStaticFeatures];
-    int k = 0;
+    int k = 12;
     const uint64_t w = s->norm[i];
     const uint64_t sh = s->shape[i];
-    char buf[96];
-    size_t len = NormalizeWord(doc.words[i], buf, sizeof(buf));
-    std::string_view nw(buf, len);
-    f[k++] = Bucket(0, 0);
-    f[k++] = Bucket(1, s->exact[i]);
-    f[k++] = Bucket(2, w);
-    f[k++] = Bucket(3, sh);
-    f[k++] = Bucket(4, long_shape[i]);
-    for (size_t p = 1; p <= 3; ++p)
-      f[k++] = Bucket(4 + p, Hash64(nw.substr(0, std::min(p, nw.size())), 11));
-    for (size_t p = 1; p <= 4; ++p)
-      f[k++] = Bucket(8 + p, Hash64(nw.substr(nw.size() - std::min(p, nw.size())), 12));
-    f[k++] = Bucket(13, norm_at(li - 1));
-    f[k++] = Bucket(14, norm_at(li + 1));
+    const uint64_t prev_norm = norm_at(li - 1), next_norm = norm_at(li + 1);
+    const uint64_t prev_shape = shape_at(li - 1), next_shape = shape_at(li + 1);
+    f[k++] = Bucket(13, prev_norm);
+    f[k++] = Bucket(14, next_norm);
     f[k++] = Bucket(15, norm_at(li - 2));
     f[k++] = Bucket(16, norm_at(li + 2));
-    f[k++] = Bucket(17, shape_at(li - 1));
-    f[k++] = Bucket(18, shape_at(li + 1));
-    f[k++] = Bucket(19, MixHash(norm_at(li - 1), w));
-    f[k++] = Bucket(20, MixHash(w, norm_at(li + 1)));
+    f[k++] = Bucket(17, prev_shape);
+    f[k++] = Bucket(18, next_shape);
+    f[k++] = Bucket(19, MixHash(prev_norm, w));
+    f[k++] = Bucket(20, MixHash(w, next_norm));
     f[k++] = Bucket(21, MixHash(doc.sentence_start[i], sh));
     f[k++] = Bucket(22, s->gaz[i]);
     f[k++] = Bucket(23, gaz_at(li - 1));
     f[k++] = Bucket(24, gaz_at(li + 1));
     f[k++] = Bucket(25, MixHash(s->gaz[i], sh));
     f[k++] = Bucket(26, MixHash(s->doc_flags[i] + 16 * doc.sentence_start[i], sh));
-    f[k++] = Bucket(27, MixHash(MixHash(shape_at(li - 1), sh), shape_at(li + 1)));
+    f[k++] = Bucket(27, MixHash(MixHash(prev_shape, sh), next_shape));
     f[k++] = Bucket(28, MixHash(w, doc.sentence_start[i]));
-    f[k++] = Bucket(29, MixHash(shape_at(li - 1), sh));
-    f[k++] = Bucket(30, MixHash(sh, shape_at(li + 1)));
+    f[k++] = Bucket(29, MixHash(prev_shape, sh));
+    f[k++] = Bucket(30, MixHash(sh, next_shape));
     f[k++] = Bucket(31, MixHash(gaz_at(li - 1), s->gaz[i]));
-    f[k++] = Bucket(32, MixHash(norm_at(li - 1), sh));
-    f[k++] = Bucket(33, MixHash(sh, norm_at(li + 1)));
+    f[k++] = Bucket(32, MixHash(prev_norm, sh));
+    f[k++] = Bucket(33, MixHash(sh, next_norm));
     f[k++] = Bucket(34, s->names[i]);
     f[k++] = Bucket(35, MixHash(names_at(li - 1), s->names[i]));
     f[k++] = Bucket(36, MixHash(s->names[i], names_at(li + 1)));
@@ -295,56 +513,73 @@ int Model::DynamicFeatures(const TaggerScratch& s, size_t i, uint8_t prev, uint8
   return 4;
 }
 
-void Model::Score(const TaggerScratch& s, size_t i, uint8_t prev, uint8_t prev2,
-                  float* scores) const {
-  const uint32_t* f = &s.features[i * kStaticFeatures];
-  for (int k = 0; k < kStaticFeatures; ++k) {
-    const float* w = &weights_[static_cast<size_t>(f[k]) * kNumTags];
-    for (int t = 0; t < kNumTags; ++t) scores[t] += w[t];
-  }
-  uint32_t dyn[8];
-  int nd = DynamicFeatures(s, i, prev, prev2, dyn);
-  for (int k = 0; k < nd; ++k) {
-    const float* w = &weights_[static_cast<size_t>(dyn[k]) * kNumTags];
-    for (int t = 0; t < kNumTags; ++t) scores[t] += w[t];
-  }
-}
-
 void Model::Tag(const DocumentView& doc, TaggerScratch* scratch,
                 std::vector<uint8_t>* tags) const {
   ComputeFeatures(doc, scratch);
   const size_t n = doc.words.size();
   tags->assign(n, kO);
-  // The static features do not depend on earlier decisions: score them for every token first,
-  // prefetching a few tokens ahead, so the table's cache misses overlap instead of queueing
-  // behind the greedy decoder.
-  std::vector<float>& pre = scratch->static_scores;
-  pre.assign(n * kNumTags, 0.0f);
-  constexpr size_t kAhead = 3;
-  for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) {
-      const uint32_t* nf = &scratch->features[(i + kAhead) * kStaticFeatures];
-      for (int k = 0; k < kStaticFeatures; ++k)
-        __builtin_prefetch(&weights_[static_cast<size_t>(nf[k]) * kNumTags]);
-    }
-    const uint32_t* f = &scratch->features[i * kStaticFeatures];
-    float* out = &pre[i * kNumTags];
+  // The rows of a token's static features and of its previous-tag x word feature (for the
+  // previous tag O) are looked up and prefetched kAhead tokens early, so that their
+  // cache misses overlap with the work on earlier tokens instead of stalling the greedy
+  // decoder. Scores are summed in the same order as in training (static features, then the
+  // dynamic ones); absent rows are all zero and adding them would not change a sum.
+  constexpr size_t kAhead = 6;
+  constexpr size_t kRing = 8;  // > kAhead
+  struct Resolved {
+    const float* rows[kStaticFeatures];
+    int count;
+    const float* word_prev_o;  // row of Bucket(42, MixHash(kO, norm))
+  };
+  Resolved ring[kRing];
+  auto prefetch_row = [](const float* r) {
+    __builtin_prefetch(r);
+    __builtin_prefetch(r + kNumTags - 1);
+  };
+  auto resolve = [&](size_t j) {
+    Resolved& r = ring[j % kRing];
+    const uint32_t* f = &scratch->features[j * kStaticFeatures];
+    int c = 0;
     for (int k = 0; k < kStaticFeatures; ++k) {
-      const float* w = &weights_[static_cast<size_t>(f[k]) * kNumTags];
-      for (int t = 0; t < kNumTags; ++t) out[t] += w[t];
+      const float* row = Row(f[k]);
+      if (row == nullptr) continue;
+      prefetch_row(row);
+      r.rows[c++] = row;
     }
-  }
+    r.count = c;
+    // Most tokens follow an O: only that previous-tag x word row is fetched early.
+    const float* row = Row(Bucket(42, MixHash(static_cast<uint64_t>(kO), scratch->norm[j])));
+    if (row != nullptr) prefetch_row(row);
+    r.word_prev_o = row;
+  };
+  for (size_t j = 0; j < std::min(kAhead, n); ++j) resolve(j);
   uint8_t prev = kO, prev2 = kO;
   for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) resolve(i + kAhead);
     if (doc.sentence_start[i]) prev = prev2 = kO;
+    const Resolved& r = ring[i % kRing];
+    // Tags 0-3 and 4-7 in two 4-lane vectors and tag 8 alone, in registers: the same
+    // additions in the same order per tag as the scalar loop, without a store per addition.
+    V4 lo = {0, 0, 0, 0}, hi = {0, 0, 0, 0};
+    float last = 0;
+    auto add = [&](const float* w) {
+      V4 a, b;
+      std::memcpy(&a, w, sizeof(a));
+      std::memcpy(&b, w + 4, sizeof(b));
+      lo += a;
+      hi += b;
+      last += w[8];
+    };
+    for (int k = 0; k < r.count; ++k) add(r.rows[k]);
+    const float* dyn[4] = {prev_rows_[prev], prev2_rows_[prev2][prev],
+                           prev == kO ? r.word_prev_o
+                                      : Row(Bucket(42, MixHash(prev, scratch->norm[i]))),
+                           Row(Bucket(43, MixHash(prev, scratch->shape[i])))};
+    for (const float* w : dyn)
+      if (w != nullptr) add(w);
     float scores[kNumTags];
-    std::memcpy(scores, &pre[i * kNumTags], sizeof(scores));
-    uint32_t dyn[8];
-    int nd = DynamicFeatures(*scratch, i, prev, prev2, dyn);
-    for (int k = 0; k < nd; ++k) {
-      const float* w = &weights_[static_cast<size_t>(dyn[k]) * kNumTags];
-      for (int t = 0; t < kNumTags; ++t) scores[t] += w[t];
-    }
+    std::memcpy(scores, &lo, sizeof(lo));
+    std::memcpy(scores + 4, &hi, sizeof(hi));
+    scores[8] = last;
     int best = kO;
     float best_score = -1e30f;
     for (int t = 0; t < kNumTags; ++t) {
@@ -364,7 +599,7 @@ void Model::TagDocument(const DocumentView& doc, TaggerScratch* scratch,
                         std::vector<uint8_t>* tags, bool consistency) const {
   Tag(doc, scratch, tags);
   PostProcess(doc, *scratch, gazetteer_, tags);
-  if (consistency) EnforceConsistency(doc, tags);
+  if (consistency) EnforceConsistency(doc, scratch->norm, tags);
 }
 
 namespace {
@@ -380,89 +615,14 @@ bool HasAlnum(std::string_view w) {
   return false;
 }
 
-// Words of a title before a name ("Vice Foreign Minister", "U.S. national security adviser").
-bool IsTitleWord(std::string_view w) {
-  static constexpr std::string_view kWords[] = {
-      "president", "vice", "foreign", "minister", "premier", "prime", "secretary", "comrade",
-      "mr", "mrs", "ms", "dr", "senator", "sen", "governor", "gov", "chairman", "chairwoman",
-      "ambassador", "adviser", "advisor", "spokesman", "spokeswoman", "spokesperson", "fm",
-      "leader", "chancellor", "envoy", "deputy", "defense", "defence", "national", "security",
-      "affairs", "state", "interior", "finance", "trade", "chief", "general", "executive",
-      "ceo", "pope", "king", "queen", "prince", "princess", "mayor", "judge", "justice",
-      "councillor", "party", "official", "director", "head", "commander", "gen", "lt", "col",
-      "sgt", "capt", "adm", "rep", "representative", "lawmaker", "coach", "diplomat", "top",
-      "counterpart", "ruling"};
-  char buf[32];
-  size_t n = NormalizeWord(w, buf, sizeof(buf));
-  std::string_view nw(buf, n);
-  for (auto k : kWords)
-    if (nw == k) return true;
-  return false;
-}
-
-// Head nouns of organisation names.
-bool IsOrgHead(std::string_view w) {
-  static constexpr std::string_view kWords[] = {
-      "university", "college", "institute", "institution", "academy", "school", "association",
-      "union", "league", "council", "committee", "commission", "department", "ministry",
-      "agency", "corporation", "corp", "company", "co", "inc", "ltd", "llc", "plc", "bank",
-      "party", "army", "navy", "corps", "division", "brigade", "regiment", "battalion", "club",
-      "fc", "records", "airlines", "airways", "foundation", "society", "federation",
-      "confederation", "board", "group", "media", "press", "network", "organization",
-      "organisation", "authority", "service", "services", "office", "bureau", "court",
-      "parliament", "assembly", "congress", "senate", "government", "tribunal", "fund",
-      "trust", "hospital", "orchestra", "band", "team", "conference", "alliance", "coalition",
-      "movement", "front", "church", "times", "post", "journal", "gazette", "herald",
-      "tribune", "telegraph", "news", "magazine", "radio", "television", "tv", "studios",
-      "pictures", "entertainment", "motors", "industries", "holdings", "systems",
-      "technologies", "partners", "capital", "airport", "police", "guard", "force",
-      "laboratory", "laboratories", "labs"};
-  char buf[32];
-  size_t n = NormalizeWord(w, buf, sizeof(buf));
-  std::string_view nw(buf, n);
-  for (auto k : kWords)
-    if (nw == k) return true;
-  return false;
-}
-
-// Head nouns of events, awards and other MISC names ("Grey Cup", "Cold War").
-bool IsMiscHead(std::string_view w) {
-  static constexpr std::string_view kWords[] = {
-      "award", "awards", "cup", "bowl", "festival", "prize", "championship", "championships",
-      "games", "olympics", "war", "revolution", "uprising", "act", "treaty", "accord",
-      "accords", "tournament", "trophy", "open", "grand", "prix", "expo", "summit"};
-  char buf[32];
-  size_t n = NormalizeWord(w, buf, sizeof(buf));
-  std::string_view nw(buf, n);
-  for (auto k : kWords)
-    if (nw == k) return true;
-  return false;
-}
-
 bool IsMiscOpener(std::string_view w) {
   return w == "Battle" || w == "Siege" || w == "Treaty" || w == "Siege" || w == "Congress" ||
          w == "Peace";
 }
 
-// The office words among them: a run of title words names an office only with one of these
-// ("Foreign Ministry" and "General Motors" do not).
-bool IsOfficeWord(std::string_view w) {
-  static constexpr std::string_view kWords[] = {
-      "president", "minister", "premier", "secretary", "comrade", "mr", "mrs", "ms", "dr",
-      "senator", "sen", "governor", "gov", "chairman", "chairwoman", "ambassador", "adviser",
-      "advisor", "spokesman", "spokeswoman", "spokesperson", "fm", "leader", "chancellor",
-      "envoy", "ceo", "pope", "mayor", "judge", "councillor", "official", "commander", "gen",
-      "lt", "col", "sgt", "capt", "adm", "rep", "lawmaker", "diplomat", "counterpart"};
-  char buf[32];
-  size_t n = NormalizeWord(w, buf, sizeof(buf));
-  std::string_view nw(buf, n);
-  for (auto k : kWords)
-    if (nw == k) return true;
-  return false;
-}
-
 // Lower-case function words never start or end a name ("delegation of", "to Strengthen").
 bool IsLowerFunctionWord(std::string_view w) {
+  if (w.empty() || w.size() > 4 || w[0] < 'a' || w[0] > 'z') return false;  // most words
   static constexpr std::string_view kWords[] = {"of", "the", "and", "to", "in", "on", "for",
                                                 "with", "at", "by", "from", "a", "an", "or",
                                                 "as", "vs"};
@@ -535,6 +695,18 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
                  std::vector<uint8_t>* tags) {
   std::vector<uint8_t>& t = *tags;
   const size_t n = t.size();
+  const std::vector<uint8_t>& lex = scratch.lex;
+  // Gazetteer matches were computed once per token by ComputeFeatures.
+  const bool cached = gazetteer == scratch.gaz_source && scratch.gaz_len.size() == n;
+  auto match = [&](size_t i, const Gazetteer::Entry** e) -> int {
+    if (!cached) return gazetteer->Match(doc.words, scratch.norm, i, e);
+    if (i >= n) {
+      *e = nullptr;
+      return 0;
+    }
+    *e = scratch.gaz_entry[i];
+    return scratch.gaz_len[i];
+  };
   TrimSpans(doc, tags);
   // 2. A lone hyphen inside a span separates two names ("DPRK-China", split by the tokenizer).
   for (size_t i = 1; i + 1 < n; ++i) {
@@ -556,9 +728,9 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
     int words = 0;
     bool lower_content = false;
     for (size_t k = i; k < e; ++k) {
-      if (!HasLower(doc.words[k]) && !StartsUpper(doc.words[k])) continue;
+      if (!(lex[k] & kLexHasLower) && !(lex[k] & kLexUpper)) continue;
       ++words;
-      if (!StartsUpper(doc.words[k]) && !IsLowerFunctionWord(doc.words[k])) lower_content = true;
+      if (!(lex[k] & kLexUpper) && !IsLowerFunctionWord(doc.words[k])) lower_content = true;
     }
     if (words >= 4 && !lower_content) std::fill(headline.begin() + i, headline.begin() + e, 1);
     i = e;
@@ -567,10 +739,10 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
   // belong to it ("China's Sun Weidong" is unaffected: "China" is tagged).
   for (size_t i = 2; i < n; ++i) {
     if (!TagIsBegin(t[i]) || !IsPossessive(doc.words[i - 1]) || t[i - 1] != kO ||
-        t[i - 2] != kO || !StartsUpper(doc.words[i - 2]) || doc.sentence_start[i - 2] ||
+        t[i - 2] != kO || !(lex[i - 2] & kLexUpper) || doc.sentence_start[i - 2] ||
         headline[i])
       continue;
-    if (IsTitleWord(doc.words[i - 2])) continue;
+    if ((lex[i - 2] & kLexTitle)) continue;
     int type = TagType(t[i]);
     t[i - 2] = BeginTag(type);
     t[i - 1] = InsideTag(type);
@@ -579,19 +751,19 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
   // 3. Titles: "Vice Foreign Minister Pak Myong-ho" -> the capitalised words after a run of
   // title words with an office in it are a person; the title is not part of any name.
   for (size_t i = 0; i < n;) {
-    if (!IsTitleWord(doc.words[i])) {
+    if (!(lex[i] & kLexTitle)) {
       ++i;
       continue;
     }
     size_t e = i;
     bool office = false;
-    while (e < n && (IsTitleWord(doc.words[e]) || (doc.words[e] == "of" && e > i))) {
-      office |= IsOfficeWord(doc.words[e]);
+    while (e < n && ((lex[e] & kLexTitle) || (doc.words[e] == "of" && e > i))) {
+      office |= (lex[e] & kLexOffice) != 0;
       ++e;
     }
     size_t p = e;
-    while (p < n && p < e + 4 && StartsUpper(doc.words[p]) && !IsTitleWord(doc.words[p]) &&
-           HasLower(doc.words[p]) && !doc.sentence_start[p])
+    while (p < n && p < e + 4 && (lex[p] & kLexUpper) && !(lex[p] & kLexTitle) &&
+           (lex[p] & kLexHasLower) && !doc.sentence_start[p])
       ++p;
     if (!office || p == e || doc.words[e - 1] == "of" || headline[i]) {
       i = e;
@@ -599,7 +771,7 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
     }
     // The name must not be a known place or organisation ("President of Russia").
     const Gazetteer::Entry* g = nullptr;
-    if (gazetteer && gazetteer->Match(doc.words, scratch.norm, e, &g) == static_cast<int>(p - e) &&
+    if (gazetteer && match(e, &g) == static_cast<int>(p - e) &&
         g->type != GazType::kDemonym) {
       i = p;
       continue;
@@ -628,9 +800,9 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
       if ((type == 0) != (next == 0)) {
         size_t ob = type == 0 ? e : i, oe = type == 0 ? f : e;  // the non-person span
         const Gazetteer::Entry* g = nullptr;
-        bool known = gazetteer && gazetteer->Match(doc.words, scratch.norm, ob, &g) > 0;
+        bool known = gazetteer && match(ob, &g) > 0;
         bool cap = true;
-        for (size_t k = ob; k < oe; ++k) cap &= StartsUpper(doc.words[k]);
+        for (size_t k = ob; k < oe; ++k) cap &= (lex[k] & kLexUpper) != 0;
         if (!known && cap && oe - ob <= 2) {
           SetSpan(tags, i, f, 0);
           i = f;
@@ -640,11 +812,12 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
     }
     i = e;
   }
-  // 5. Organisations (and events, awards, works) by their head noun: a name ending in "University", "Council", "Party",
-  // "Corps"... is an organisation, whatever type the tagger gave it, and an untagged
-  // capitalised run ending in one is too ("Florida Department of Law Enforcement").
+  // 5. Organisations (and events, awards, works) by their head noun: a name ending in
+  // "University", "Council", "Party", "Corps"... is an organisation, whatever type the tagger
+  // gave it, and an untagged capitalised run ending in one is too ("Florida Department of Law
+  // Enforcement").
   for (size_t i = 0; i < n;) {
-    if (!StartsUpper(doc.words[i]) || headline[i]) {
+    if (!(lex[i] & kLexUpper) || headline[i]) {
       ++i;
       continue;
     }
@@ -654,15 +827,16 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
     int head_type = 1;
     while (e < n && e < i + 8) {
       std::string_view w = doc.words[e];
-      bool cap = StartsUpper(w) || (w.size() > 0 && w[0] >= '0' && w[0] <= '9');
+      bool cap = (lex[e] & kLexUpper) || (w.size() > 0 && w[0] >= '0' && w[0] <= '9');
       bool inner = e > i && (w == "of" || w == "for" || w == "the" || w == "&");
       if (!cap && !inner) break;
       if (e > i && doc.sentence_start[e]) break;
+      const uint8_t bits = lex[e];
       ++e;
-      if (cap && IsOrgHead(w)) {
+      if (cap && (bits & kLexOrgHead)) {
         last_head = e;
         head_type = 1;
-      } else if (cap && IsMiscHead(w)) {
+      } else if (cap && (bits & kLexMiscHead)) {
         last_head = e;
         head_type = 3;
       }
@@ -691,20 +865,20 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
   // first a known given or family name and none a known place or organisation ("Pak Myong Ho").
   for (size_t i = 0; i < n;) {
     size_t e = i;
-    while (e < n && e < i + 3 && t[e] == kO && StartsUpper(doc.words[e]) &&
-           HasLower(doc.words[e]) && !doc.sentence_start[e] && !headline[e] &&
-           !IsTitleWord(doc.words[e]) && !IsPossessive(doc.words[e]))
+    while (e < n && e < i + 3 && t[e] == kO && (lex[e] & kLexUpper) &&
+           (lex[e] & kLexHasLower) && !doc.sentence_start[e] && !headline[e] &&
+           !(lex[e] & kLexTitle) && !IsPossessive(doc.words[e]))
       ++e;
     // The word before may be capitalised only if it is an untagged word that is no name
     // (a misspelt title: "Vice Foreign Minster Pak Myong Ho").
-    bool left_ok = i == 0 || doc.sentence_start[i] || !StartsUpper(doc.words[i - 1]) ||
+    bool left_ok = i == 0 || doc.sentence_start[i] || !(lex[i - 1] & kLexUpper) ||
                    (t[i - 1] == kO && scratch.names[i - 1] == 0);
     bool accepted = false;
-    if (e - i >= 2 && (e == n || !StartsUpper(doc.words[e])) && scratch.names[i] != 0 && left_ok) {
+    if (e - i >= 2 && (e == n || !(lex[e] & kLexUpper)) && scratch.names[i] != 0 && left_ok) {
       bool known = false;
       for (size_t k = i; k < e && !known; ++k) {
         const Gazetteer::Entry* g = nullptr;
-        known = gazetteer->Match(doc.words, scratch.norm, k, &g) > 0;
+        known = match(k, &g) > 0;
       }
       if (!known) {
         SetSpan(tags, i, e, 0);
@@ -727,7 +901,7 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
     for (size_t i = 0; i < n; ++i) {
       if (!TagIsBegin(t[i]) || (i + 1 < n && t[i + 1] != kO && !TagIsBegin(t[i + 1]))) continue;
       const Gazetteer::Entry* g = nullptr;
-      if (gazetteer->Match(doc.words, scratch.norm, i, &g) != 1) continue;
+      if (match(i, &g) != 1) continue;
       if (g->type == GazType::kDemonym) {
         t[i] = kBMisc;  // "American", "Japanese": nationality words are MISC
         continue;
@@ -740,7 +914,7 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
   // 8. Gazetteer names the tagger split or half-found.
   for (size_t i = 0; i < n;) {
     const Gazetteer::Entry* entry = nullptr;
-    int len = gazetteer->Match(doc.words, scratch.norm, i, &entry);
+    int len = match(i, &entry);
     if (len == 0) {
       ++i;
       continue;
@@ -762,13 +936,29 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
 
 std::unique_ptr<Model> Train(const std::vector<TrainingDocument>& docs, const Gazetteer* gazetteer,
                              const TrainOptions& options) {
+  // Training updates a dense table; the model keeps only its non-zero rows at the end.
   auto model = std::make_unique<Model>();
   model->set_gazetteer(gazetteer);
   const size_t nw = static_cast<size_t>(Model::kBuckets) * kNumTags;
+  std::vector<float> dense(nw, 0.0f);
   std::vector<double> acc(nw, 0.0);
   std::vector<uint32_t> stamp(nw, 0);
-  float* w = model->weights();
+  float* w = dense.data();
   uint64_t clock = 1;
+  auto score = [&](const TaggerScratch& sc, size_t i, uint8_t prev, uint8_t prev2,
+                   float* scores) {
+    const uint32_t* f = &sc.features[i * Model::kStaticFeatures];
+    for (int k = 0; k < Model::kStaticFeatures; ++k) {
+      const float* row = &w[static_cast<size_t>(f[k]) * kNumTags];
+      for (int t = 0; t < kNumTags; ++t) scores[t] += row[t];
+    }
+    uint32_t dyn[8];
+    int nd = model->DynamicFeatures(sc, i, prev, prev2, dyn);
+    for (int k = 0; k < nd; ++k) {
+      const float* row = &w[static_cast<size_t>(dyn[k]) * kNumTags];
+      for (int t = 0; t < kNumTags; ++t) scores[t] += row[t];
+    }
+  };
 
   // Static features of every document, computed once.
   std::vector<std::vector<uint32_t>> feats(docs.size());
@@ -808,7 +998,7 @@ std::unique_ptr<Model> Train(const std::vector<TrainingDocument>& docs, const Ga
       for (size_t i = 0; i < doc.words.size(); ++i) {
         if (doc.sentence_start[i]) prev = prev2 = kO;
         float scores[kNumTags] = {0};
-        model->Score(s, i, prev, prev2, scores);
+        score(s, i, prev, prev2, scores);
         int best = kO;
         float best_score = -1e30f;
         for (int t = 0; t < kNumTags; ++t) {
@@ -852,10 +1042,17 @@ std::unique_ptr<Model> Train(const std::vector<TrainingDocument>& docs, const Ga
     float avg = static_cast<float>(total / static_cast<double>(clock));
     w[idx] = std::fabs(avg) < 1e-4f ? 0.0f : avg;
   }
-  return model;
+  return Model::FromDense(dense, gazetteer);
 }
 
 void EnforceConsistency(const DocumentView& doc, std::vector<uint8_t>* tags) {
+  std::vector<uint64_t> norm(doc.words.size());
+  for (size_t i = 0; i < norm.size(); ++i) norm[i] = NormHash(doc.words[i]);
+  EnforceConsistency(doc, norm, tags);
+}
+
+void EnforceConsistency(const DocumentView& doc, const std::vector<uint64_t>& norm,
+                        std::vector<uint8_t>* tags) {
   const size_t n = doc.words.size();
   std::vector<uint8_t>& t = *tags;
   struct Stat {
@@ -864,8 +1061,6 @@ void EnforceConsistency(const DocumentView& doc, std::vector<uint8_t>* tags) {
   };
   std::unordered_map<uint64_t, Stat> phrases;  // phrase hash -> type votes
   std::unordered_map<uint64_t, uint32_t> max_len_by_first;
-  std::vector<uint64_t> norm(n);
-  for (size_t i = 0; i < n; ++i) norm[i] = NormHash(doc.words[i]);
   auto add_hashes = [&](const std::vector<uint64_t>& hs, int type) {
     uint64_t h = hs[0];
     for (size_t k = 1; k < hs.size(); ++k) h = MixHash(h, hs[k]);
@@ -943,8 +1138,12 @@ void EnforceConsistency(const DocumentView& doc, std::vector<uint8_t>* tags) {
   };
   // Re-tag: longest known phrase first at each capitalised position.
   for (size_t i = 0; i < n;) {
+    if (!StartsUpper(doc.words[i])) {  // cheaper than the map: test it first
+      ++i;
+      continue;
+    }
     auto mit = max_len_by_first.find(norm[i]);
-    if (mit == max_len_by_first.end() || !StartsUpper(doc.words[i])) {
+    if (mit == max_len_by_first.end()) {
       ++i;
       continue;
     }

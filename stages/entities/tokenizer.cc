@@ -5,16 +5,16 @@
 #include <cctype>
 #include <string>
 
+#include "common/utf8.h"
+
 namespace newsflow::entities {
 namespace {
 
 // Decodes the code point at `s[i]`, sets `len` to its byte length (1 on invalid bytes).
-char32_t Decode(std::string_view s, size_t i, size_t* len) {
+// Unlike the decoders that may assume valid input, an invalid byte here is one symbol of its
+// own (U+FFFD), never a read past the end: the stage may see any bytes.
+char32_t DecodeMultiByte(std::string_view s, size_t i, size_t* len) {
   unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    *len = 1;
-    return c;
-  }
   size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
   if (n == 1 || i + n > s.size()) {
     *len = 1;
@@ -33,14 +33,28 @@ char32_t Decode(std::string_view s, size_t i, size_t* len) {
   return cp;
 }
 
-bool IsSpace(char32_t c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
-         c == 0xA0 || c == 0x2009 || c == 0x200A || c == 0x202F || c == 0x3000 ||
+// ASCII is most of the text: decoded inline, everything else out of line.
+inline char32_t Decode(std::string_view s, size_t i, size_t* len) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) {
+    *len = 1;
+    return c;
+  }
+  return DecodeMultiByte(s, i, len);
+}
+
+bool IsNonAsciiSpace(char32_t c) {
+  return c == 0xA0 || c == 0x2009 || c == 0x200A || c == 0x202F || c == 0x3000 ||
          (c >= 0x2000 && c <= 0x200B) || c == 0xFEFF;
 }
 
+inline bool IsSpace(char32_t c) {
+  if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r');  // \t \n \v \f \r
+  return IsNonAsciiSpace(c);
+}
+
 // Symbols that are always a token of their own.
-bool IsPunct(char32_t c) {
+bool IsNonAsciiPunct(char32_t c) {
   switch (c) {
     case '"': case '(': case ')': case '[': case ']': case '{': case '}': case ',': case ';':
     case '!': case '?': case ':': case '*': case '|': case '<': case '>':
@@ -50,6 +64,16 @@ bool IsPunct(char32_t c) {
     default:
       return false;
   }
+}
+
+inline bool IsPunct(char32_t c) {
+  if (c >= 0x80) return IsNonAsciiPunct(c);
+  static constexpr std::array<bool, 128> kPunct = [] {
+    std::array<bool, 128> t{};
+    for (char p : std::string_view("\"()[]{},;!?:*|<>")) t[static_cast<unsigned char>(p)] = true;
+    return t;
+  }();
+  return kPunct[c];
 }
 
 bool IsUpperAscii(char c) { return c >= 'A' && c <= 'Z'; }
@@ -88,12 +112,6 @@ struct Builder {
   }
 };
 
-size_t CountCp(std::string_view s) {
-  size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
 // Splits one whitespace-free chunk [b, e) (code point offset cpb) into tokens.
 void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_start) {
   std::string_view s = bld.text;
@@ -122,6 +140,11 @@ void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_st
   // Find the end of the word core: stop at an inner symbol token (e.g. "word," "a—b").
   uint32_t i = b;
   while (i < e) {
+    const unsigned char u = static_cast<unsigned char>(s[i]);
+    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')) {
+      ++i;  // letters and digits never end the core
+      continue;
+    }
     size_t len;
     char32_t c = Decode(s, i, &len);
     if (IsPunct(c) && !(c == 0x2019 && i > b && i + len < e && s[i + len] != 's')) break;
@@ -159,7 +182,7 @@ void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_st
                      IsUpperAscii(right_word[0]);
     bool suffix = !left.empty() && IsUpperAscii(left[0]) && IsHyphenSuffix(right_word);
     if (!both_caps && !suffix) continue;
-    size_t lcp = CountCp(left);
+    size_t lcp = CountCodePoints(left);
     bld.Add(b + start, b + k, cp, cp + lcp, line_start);
     line_start = false;
     bld.Add(b + k, b + k + 1, cp + lcp, cp + lcp + 1, false);
@@ -168,7 +191,7 @@ void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_st
   }
   std::string_view last = core.substr(start);
   if (!last.empty()) {
-    size_t lcp = CountCp(last);
+    size_t lcp = CountCodePoints(last);
     bld.Add(b + start, b + core.size(), cp, cp + lcp, line_start);
     line_start = false;
     cp += lcp;

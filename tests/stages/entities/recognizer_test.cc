@@ -9,6 +9,7 @@
 #include "stages/entities/gazetteer.h"
 #include "stages/entities/grouping.h"
 #include "stages/entities/tagger.h"
+#include "stages/entities/words.h"
 #include "tests/test_util.h"
 
 using namespace newsflow;
@@ -232,4 +233,40 @@ TEST_CASE("a corrupt model file is an error, not a crash", "[unit]") {
   auto m = Model::Load(path, nullptr);
   CHECK_FALSE(m.ok());
   CHECK_FALSE(Model::Load((dir.path() / "missing.model").string(), nullptr).ok());
+}
+
+TEST_CASE("a loaded model saves the same bytes it was read from", "[unit]") {
+  // The model keeps only non-zero rows behind an index: loading and saving must lose nothing.
+  const std::string original = (SourceDir() / "models/entities/en.model").string();
+  newsflow::testing::TempDir dir;
+  const std::string copy = (dir.path() / "en.model").string();
+  REQUIRE(Get().model->Save(copy).ok());
+  CHECK(Get().model->num_rows() > 0);
+  CHECK(ReadFile(copy) == ReadFile(original));
+}
+
+TEST_CASE("the gazetteer's table grows without losing phrases, prefixes or names", "[unit]") {
+  Gazetteer g;
+  // Enough entries to make the open-addressing table grow several times.
+  for (int i = 0; i < 5000; ++i) {
+    g.Add(GazType::kLoc, "Port Velmar " + std::to_string(i), {"Velmar Bay " + std::to_string(i)});
+  }
+  g.Add(GazType::kOrg, "Port Velmar Authority", {});
+  for (int i = 0; i < 5000; i += 499) {
+    const auto* e = g.Lookup("Velmar Bay " + std::to_string(i));
+    REQUIRE(e != nullptr);
+    CHECK(e->canonical == "Port Velmar " + std::to_string(i));
+  }
+  CHECK(g.Lookup("Velmar Bay 5000") == nullptr);
+  CHECK(g.Lookup("Port Velmar") == nullptr);  // a prefix only, not a phrase
+  // Longest match over tokens: "Port Velmar Authority" beats the shorter prefixes.
+  std::vector<std::string> words = {"at", "Port", "Velmar", "Authority", "today"};
+  std::vector<std::string_view> views(words.begin(), words.end());
+  std::vector<uint64_t> norms;
+  for (const auto& w : words) norms.push_back(NormHash(w));
+  const Gazetteer::Entry* e = nullptr;
+  CHECK(g.Match(views, norms, 1, &e) == 3);
+  REQUIRE(e != nullptr);
+  CHECK(e->canonical == "Port Velmar Authority");
+  CHECK(g.Match(views, norms, 0, &e) == 0);
 }
