@@ -70,11 +70,25 @@ class Detector {
     std::vector<double> word_unseen;
     std::vector<uint8_t> is_candidate;
     std::vector<double> values;
+    std::vector<int64_t> acc;    // ScoreNgrams' sums per language, thousandths of a nat
+    bool stopped_early = false;  // whether the last ScoreNgrams stopped at its margin
     std::vector<uint32_t> stamps;
     uint32_t stamp = 0;
     std::vector<int> candidates;
+    // ScoreNgrams' positions (code point end, top order, whether the stop test runs before it)
+    // and their keys, kMaxNgramOrder per position.
+    struct Position {
+      uint32_t end;
+      uint8_t top;
+      bool check;
+    };
+    std::vector<Position> positions;
+    std::vector<uint64_t> keys;
     std::vector<std::pair<std::string, double>> weights;
     std::string chunk;
+    std::string clean;     // the body with what CLD2 rejects blanked out (DetectLong)
+    std::string word_key;  // ScoreWords' key buffer
+    std::vector<uint64_t> word_keys;
     CLD2::ResultChunkVector cld2_chunks;
   };
 
@@ -96,10 +110,12 @@ class Detector {
   // Sums the n-gram log-likelihood of s->tok for each of `candidates` into `scores` (indexed
   // like the model's languages), with n-grams of orders [min_order, max_order] (positions with
   // fewer preceding letters in their word are skipped); stops early once the best
-  // candidate leads the second by `stop_margin` (0: never).
+  // candidate leads the second by `stop_margin` (0: never); with `stop_outside_group` (model_
+  // only), once it leads every candidate outside its close group by that much.
   void ScoreNgrams(const NgramModel& model, const std::vector<int>& candidates, Scratch* s,
                    std::vector<double>* scores, uint32_t max_order = kMaxNgramOrder,
-                   uint32_t min_order = 1, double stop_margin = 0) const;
+                   uint32_t min_order = 1, double stop_margin = 0,
+                   bool stop_outside_group = false) const;
   // Adds the whole-word log-likelihood of s->tok under `model` (when it has word entries).
   void ScoreWords(const NgramModel& model, const std::vector<int>& candidates, Scratch* s,
                   std::vector<double>* scores) const;
@@ -108,6 +124,8 @@ class Detector {
   void ApplyGroupModel(Scratch* s, double weight) const;
   // Softmax over the candidates' scores; returns the best candidate and its probability.
   int BestCandidate(const Scratch& s, double* probability) const;
+  // How far the candidate `best` leads the next one in s.scores (log-likelihood).
+  double Lead(const Scratch& s, int best) const;
   // The close-language group of `code` as model language indices (empty when none).
   const std::vector<int>* GroupOf(std::string_view code) const;
 

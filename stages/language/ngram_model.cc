@@ -1,11 +1,19 @@
 #include "stages/language/ngram_model.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 
 #include "common/hash.h"
+
+// The n-gram keys are XXH3 like common/hash.h's Hash64 (same function, same seed, so the same
+// values), compiled inline here: the stage hashes up to five n-grams per letter, and the call
+// into the shared library cost more than the hash of so few bytes.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 namespace newsflow::language {
 namespace {
@@ -25,8 +33,36 @@ bool ReadAt(const char* base, size_t size, size_t* pos, T* out) {
 }  // namespace
 
 uint64_t NgramKey(std::string_view ngram) {
-  const uint64_t h = Hash64(ngram, kNgramSeed);
+  const uint64_t h = XXH3_64bits_withSeed(ngram.data(), ngram.size(), kNgramSeed);
   return h == 0 ? 1 : h;
+}
+
+void ModelUnmapper::operator()(char* p) const {
+  if (p != nullptr) munmap(p, size);
+}
+
+bool NgramModel::Allocate(size_t size) {
+  // Anonymous memory aligned to 2 MiB and flagged for transparent huge pages: the lookups hit
+  // random places of a table of hundreds of MB, and with 4 KiB pages nearly each one also
+  // misses the TLB. Where the kernel gives no huge pages this is ordinary memory.
+  constexpr size_t kHuge = size_t{2} << 20;
+  const size_t mapped = (size + kHuge - 1) / kHuge * kHuge + kHuge;
+  void* p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return false;
+  char* base = static_cast<char*>(p);
+  char* aligned =
+      reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(base) + kHuge - 1) / kHuge * kHuge);
+  // Give back the unaligned head and the unused tail; keep [aligned, aligned + size rounded).
+  const size_t keep = (size + kHuge - 1) / kHuge * kHuge;
+  if (aligned > base) munmap(base, static_cast<size_t>(aligned - base));
+  const size_t tail = mapped - static_cast<size_t>(aligned - base) - keep;
+  if (tail > 0) munmap(aligned + keep, tail);
+#ifdef MADV_HUGEPAGE
+  madvise(aligned, keep, MADV_HUGEPAGE);  // advice only: failure leaves 4 KiB pages
+#endif
+  buffer_ = std::unique_ptr<char, ModelUnmapper>(aligned, ModelUnmapper{keep});
+  buffer_size_ = size;
+  return true;
 }
 
 Result<std::unique_ptr<NgramModel>> NgramModel::Load(const std::string& path) {
@@ -35,9 +71,11 @@ Result<std::unique_ptr<NgramModel>> NgramModel::Load(const std::string& path) {
   const std::streamsize size = in.tellg();
   if (size < 32) return MakeError("language model " + path + " is truncated", "corrupt");
   auto model = std::unique_ptr<NgramModel>(new NgramModel());
-  model->buffer_.resize((static_cast<size_t>(size) + 7) / 8);
+  if (!model->Allocate(static_cast<size_t>(size))) {
+    return MakeError("no memory for language model " + path, "io");
+  }
   in.seekg(0);
-  char* base = reinterpret_cast<char*>(model->buffer_.data());
+  char* base = model->buffer_.get();
   if (!in.read(base, size)) return MakeError("cannot read language model " + path, "io");
   const size_t n = static_cast<size_t>(size);
   model->fingerprint_ = Hash64(std::string_view(base, n));
@@ -75,6 +113,12 @@ Result<std::unique_ptr<NgramModel>> NgramModel::Load(const std::string& path) {
     if (s.key != 0 && static_cast<uint64_t>(s.begin) + s.count > model->num_postings_) {
       return corrupt("posting range");
     }
+    // The builder writes each key's postings by increasing language; readers rely on it.
+    for (uint32_t k = 1; s.key != 0 && k < s.count; ++k) {
+      if (model->postings_[s.begin + k - 1].language >= model->postings_[s.begin + k].language) {
+        return corrupt("posting order");
+      }
+    }
   }
   for (uint64_t i = 0; i < model->num_postings_; ++i) {
     if (model->postings_[i].language >= num_languages) return corrupt("posting language");
@@ -87,14 +131,6 @@ int NgramModel::LanguageIndex(std::string_view code) const {
     if (languages_[i] == code) return static_cast<int>(i);
   }
   return -1;
-}
-
-std::span<const NgramPosting> NgramModel::FindKey(uint64_t key) const {
-  for (uint64_t i = key & mask_;; i = (i + 1) & mask_) {
-    const Slot& s = slots_[i];
-    if (s.key == key) return {postings_ + s.begin, s.count};
-    if (s.key == 0) return {};
-  }
 }
 
 int NgramModelBuilder::AddLanguage(const std::string& code) {

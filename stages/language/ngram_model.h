@@ -4,12 +4,13 @@
 // seen it, each with log P(last letter | preceding letters) — a Markov chain of order up to 4
 // per language. It is built offline by NgramModelBuilder (the `newsflow-language-train` command)
 // and loaded once by the language stage's Prepare(); afterwards it is immutable and shared by
-// every worker without locks. Load() reads the whole file into one owned buffer; Find() does
-// not allocate.
+// every worker without locks. Load() reads the whole file into one owned buffer (2 MiB aligned,
+// advised for transparent huge pages); Find() does not allocate.
 //
 // File format (little endian): "NFLNGRM1", u32 language count, per language u8 length + code,
 // u64 slot count (power of two), u64 posting count, slots (u64 key, u32 begin, u32 count; key 0
-// = empty), postings (u8 language, u8 unused, i16 log-probability in thousandths).
+// = empty), postings (u8 language, u8 unused, i16 log-probability in thousandths); each key's
+// postings are in increasing order of language (Load() checks it).
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,12 @@ static_assert(sizeof(NgramPosting) == 4);
 // The key of an n-gram in the model's table (never 0).
 uint64_t NgramKey(std::string_view ngram);
 
+// Releases a model's mapped buffer.
+struct ModelUnmapper {
+  size_t size = 0;
+  void operator()(char* p) const;
+};
+
 class NgramModel {
  public:
   static Result<std::unique_ptr<NgramModel>> Load(const std::string& path);
@@ -47,14 +54,31 @@ class NgramModel {
   // Language codes (ISO 639-1, else 639-3), index = NgramPosting::language.
   const std::vector<std::string>& languages() const { return languages_; }
   int LanguageIndex(std::string_view code) const;  // -1 when absent
-  // The languages that know `ngram` (lower-case UTF-8), empty when none.
+  // The languages that know `ngram` (lower-case UTF-8), by increasing index; empty when none.
   std::span<const NgramPosting> Find(std::string_view ngram) const {
     return FindKey(NgramKey(ngram));
   }
-  std::span<const NgramPosting> FindKey(uint64_t key) const;
+  std::span<const NgramPosting> FindKey(uint64_t key) const {
+    for (uint64_t i = key & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.key == key) return {postings_ + s.begin, s.count};
+      if (s.key == 0) return {};
+    }
+  }
   // Hints the CPU to load the table slot of `key`: lets several lookups' cache misses overlap.
   void Prefetch(uint64_t key) const { __builtin_prefetch(&slots_[key & mask_]); }
-  size_t size_bytes() const { return buffer_.size() * sizeof(uint64_t); }
+  // The second step of a pipelined lookup: once the slot of `key` is (nearly) in cache, hints
+  // the CPU to load the start of its postings.
+  void PrefetchPostings(uint64_t key) const {
+    // The first two cache lines: a list longer than 32 languages is one of the short n-grams
+    // that every worker keeps in cache anyway.
+    const std::span<const NgramPosting> p = FindKey(key);
+    if (!p.empty()) {
+      __builtin_prefetch(p.data());
+      if (p.size() > 8) __builtin_prefetch(p.data() + 16);
+    }
+  }
+  size_t size_bytes() const { return buffer_size_; }
   // Hash of the file's bytes: names the model in the stage's version.
   uint64_t fingerprint() const { return fingerprint_; }
 
@@ -64,8 +88,12 @@ class NgramModel {
     uint32_t begin;
     uint32_t count;
   };
+  // Maps `size` bytes (rounded up to 2 MiB) into buffer_; false when out of memory.
+  bool Allocate(size_t size);
+
   std::vector<std::string> languages_;
-  std::vector<uint64_t> buffer_;  // the whole file, 8-byte aligned
+  std::unique_ptr<char, ModelUnmapper> buffer_;  // the whole file, 2 MiB aligned
+  size_t buffer_size_ = 0;
   const Slot* slots_ = nullptr;
   uint64_t mask_ = 0;
   const NgramPosting* postings_ = nullptr;

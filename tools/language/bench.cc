@@ -1,17 +1,19 @@
 // newsflow-bench-language: single-core throughput of the language stage on news-length text.
 //
 //   newsflow-bench-language [--shared DIR] [--model FILE] [--group-model FILE] [--seconds S]
-//                           [--option KEY=VALUE ...]
+//                           [--option KEY=VALUE ...] [--by-language]
 //
 // --shared defaults to <repo>/../shared; the models default to the ones the build made ("none"
 // runs without); --option sets any other option of stages.language. Two corpora: the five
 // seed articles (English news pages, title + body), and documents of 15 consecutive sentences
 // from every language file of ../shared/data/langid/sentences (odd lines). Each is run through
 // one stage worker (Process, as in the daemon, without record parsing) in a loop for about S
-// seconds of this thread's CPU time; prints MB/s and articles/s per core.
+// seconds of this thread's CPU time; prints MB/s and articles/s per core. --by-language also
+// prints the documents' throughput per language (slowest first), to find where time goes.
 #include <time.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -62,6 +64,7 @@ int main(int argc, char** argv) {
   std::string shared, model, group_model;
   std::vector<std::pair<std::string, std::string>> stage_options;  // --option KEY=VALUE
   double seconds = 3;
+  bool by_language = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -79,11 +82,13 @@ int main(int argc, char** argv) {
       stage_options.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     } else if (a == "--group-model") {
       group_model = next();
+    } else if (a == "--by-language") {
+      by_language = true;
     } else if (a == "--seconds") {
       seconds = std::atof(next().c_str());
     } else {
       std::cerr << "usage: newsflow-bench-language [--shared DIR] [--model FILE] "
-                   "[--group-model FILE] [--seconds S] [--option KEY=VALUE]\n";
+                   "[--group-model FILE] [--seconds S] [--option KEY=VALUE] [--by-language]\n";
       return 2;
     }
   }
@@ -125,6 +130,7 @@ int main(int argc, char** argv) {
     seeds.push_back(std::move(a));
   }
   std::vector<newsflow::Article> docs;
+  std::vector<std::pair<std::string, std::vector<newsflow::Article>>> docs_by_language;
   for (const auto& e :
        fs::directory_iterator(fs::path(shared) / "data/langid/sentences", dir_error)) {
     std::istringstream in(Read(e.path()));
@@ -133,12 +139,14 @@ int main(int argc, char** argv) {
     for (size_t i = 0; std::getline(in, line); ++i) {
       if (i % 2 == 1) lines.push_back(line);
     }
+    docs_by_language.emplace_back(e.path().stem().string(), std::vector<newsflow::Article>());
     for (size_t start = 0; start + 15 <= lines.size(); start += 15) {
       newsflow::Article a;
       for (size_t k = 0; k < 15; ++k) {
         if (k > 0) a.input_text += k % 3 == 0 ? "\n\n" : " ";
         a.input_text += lines[start + k];
       }
+      docs_by_language.back().second.push_back(a);
       docs.push_back(std::move(a));
     }
   }
@@ -155,5 +163,18 @@ int main(int argc, char** argv) {
   std::cout << "  15-sentence documents, " << docs.size()
             << " in 75 languages: " << std::setprecision(1) << mbs << " MB/s, "
             << std::setprecision(0) << aps << " articles/s\n";
+  if (by_language) {
+    // A shorter run per language: relative costs, not headline figures.
+    std::vector<std::pair<double, std::string>> rows;
+    for (auto& [code, corpus] : docs_by_language) {
+      if (corpus.empty()) continue;
+      rows.emplace_back(Run(stage.get(), &corpus, seconds / 10, &aps), code);
+    }
+    std::sort(rows.begin(), rows.end());
+    std::cout << "  per language (MB/s, slowest first):\n";
+    for (const auto& [speed, code] : rows) {
+      std::cout << "    " << code << " " << std::setprecision(1) << speed << "\n";
+    }
+  }
   return 0;
 }

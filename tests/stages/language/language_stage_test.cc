@@ -5,7 +5,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -126,6 +128,21 @@ TEST_CASE("n-gram model file round-trips and rejects corruption", "[unit]") {
   CHECK(m.value()->Find("xyz").empty());
 
   std::string bytes = newsflow::testing::ReadFile(path);
+  {
+    // Postings out of language order (readers stop at the last language they look for).
+    const int16_t en_milli = -1500, de_milli = -6000;
+    std::string en_de(8, '\0');
+    en_de[0] = static_cast<char>(en);
+    std::memcpy(&en_de[2], &en_milli, 2);
+    en_de[4] = static_cast<char>(de);
+    std::memcpy(&en_de[6], &de_milli, 2);
+    const size_t at = bytes.find(en_de);
+    REQUIRE(at != std::string::npos);
+    std::string swapped = bytes;
+    swapped.replace(at, 8, en_de.substr(4) + en_de.substr(0, 4));
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << swapped;
+    CHECK_FALSE(newsflow::language::NgramModel::Load(path).ok());
+  }
   bytes[0] = 'X';
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
   CHECK_FALSE(newsflow::language::NgramModel::Load(path).ok());
@@ -164,6 +181,24 @@ TEST_CASE("a page with an English story and a Turkish cookie banner is English",
   // The banner on its own is Turkish: the verdict above comes from weighting, not from a bias.
   const size_t banner = body.rfind("\n\n");
   CHECK(Detect(SharedDetector(), "", body.substr(banner + 2)).code == "tr");
+}
+
+TEST_CASE("characters CLD2 rejects do not hide a page's languages", "[unit]") {
+  // CLD2 refuses a whole text at its first C1 control (what a mis-decoded cp1252 quote leaves),
+  // NUL or invalid byte; the stage blanks those out for it, so the page is still read per
+  // chunk, with its Turkish banner in `others`.
+  std::string title, body;
+  SplitTitle(newsflow::testing::ReadFile(newsflow::testing::SourceDir() /
+                                         "tests/testdata/language/mixed_en_tr.txt"),
+             &title, &body);
+  const size_t space = body.find(' ');
+  REQUIRE(space != std::string::npos);
+  body.insert(space, std::string("\xc2\x92\x01\xff", 4));
+  body.insert(body.size() / 2, std::string("\0", 1));
+  const LanguageResult r = Detect(SharedDetector(), title, body);
+  CHECK(r.code == "en");
+  REQUIRE(r.others.size() >= 1);
+  CHECK(r.others[0].code == "tr");
 }
 
 TEST_CASE("the five seed articles are English", "[unit]") {
@@ -206,6 +241,15 @@ TEST_CASE("CJK, Arabic and other scripts", "[unit]") {
     // Scripts one language owns are decided without the n-gram model too.
     CHECK(Detect(Cld2OnlyDetector(), "", text).code == code);
     const LanguageResult r = Detect(SharedDetector(), "", text);
+    CHECK(r.code == code);
+    CHECK(r.reliable);
+  }
+  // Long text in those scripts (CLD2's verdict, confirmed by the script).
+  for (const auto& [code, text] : cases) {
+    std::string page;
+    while (page.size() < 1000) page += text + "\n\n";
+    INFO(code);
+    const LanguageResult r = Detect(SharedDetector(), "", page);
     CHECK(r.code == code);
     CHECK(r.reliable);
   }
