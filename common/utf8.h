@@ -17,4 +17,21 @@ std::string RepairUtf8(std::string_view s, size_t* replaced = nullptr);
 // Number of Unicode code points in valid UTF-8 `s` (counts lead bytes).
 size_t CountCodePoints(std::string_view s);
 
+// The code point of a multi-byte sequence at `s[i]` (i < s.size()); see DecodeUtf8.
+char32_t DecodeUtf8MultiByte(std::string_view s, size_t i, size_t* len);
+
+// Decodes the code point starting at `s[i]` (i < s.size()) and sets `*len` to its length in
+// bytes. A byte that does not start a complete sequence (a stray continuation byte, a lead byte
+// without its continuation bytes, a sequence cut by the end of `s`) decodes as U+FFFD of length
+// 1, so any bytes can be walked and nothing is read past the end. Overlong forms and surrogates
+// are not rejected (RepairUtf8 does that at the input). ASCII is decoded inline.
+inline char32_t DecodeUtf8(std::string_view s, size_t i, size_t* len) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) {
+    *len = 1;
+    return c;
+  }
+  return DecodeUtf8MultiByte(s, i, len);
+}
+
 }  // namespace newsflow

@@ -10,39 +10,6 @@
 namespace newsflow::entities {
 namespace {
 
-// Decodes the code point at `s[i]`, sets `len` to its byte length (1 on invalid bytes).
-// Unlike the decoders that may assume valid input, an invalid byte here is one symbol of its
-// own (U+FFFD), never a read past the end: the stage may see any bytes.
-char32_t DecodeMultiByte(std::string_view s, size_t i, size_t* len) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-  if (n == 1 || i + n > s.size()) {
-    *len = 1;
-    return 0xFFFD;
-  }
-  char32_t cp = c & (0x3F >> (n - 1));
-  for (size_t k = 1; k < n; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) {
-      *len = 1;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  *len = n;
-  return cp;
-}
-
-// ASCII is most of the text: decoded inline, everything else out of line.
-inline char32_t Decode(std::string_view s, size_t i, size_t* len) {
-  const unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) {
-    *len = 1;
-    return c;
-  }
-  return DecodeMultiByte(s, i, len);
-}
-
 bool IsNonAsciiSpace(char32_t c) {
   return c == 0xA0 || c == 0x2009 || c == 0x200A || c == 0x202F || c == 0x3000 ||
          (c >= 0x2000 && c <= 0x200B) || c == 0xFEFF;
@@ -118,7 +85,7 @@ void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_st
   // Peel symbols off the front.
   while (b < e) {
     size_t len;
-    char32_t c = Decode(s, b, &len);
+    char32_t c = DecodeUtf8(s, b, &len);
     if ((c == '\'' || c == 0x2019) && b + len < e && s[b + len] == 's' &&
         (b + len + 1 == e || !std::isalnum(static_cast<unsigned char>(s[b + len + 1])))) {
       bld.Add(b, b + len + 1, cpb, cpb + 2, line_start);  // possessive 's / ’s
@@ -146,7 +113,7 @@ void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_st
       continue;
     }
     size_t len;
-    char32_t c = Decode(s, i, &len);
+    char32_t c = DecodeUtf8(s, i, &len);
     if (IsPunct(c) && !(c == 0x2019 && i > b && i + len < e && s[i + len] != 's')) break;
     if (c == 0x2019 && i + len < e && s[i + len] == 's' &&
         (i + len + 1 == e || !std::isalnum(static_cast<unsigned char>(s[i + len + 1]))))
@@ -215,7 +182,7 @@ void Tokenize(std::string_view text, std::vector<Token>* out) {
   const uint32_t n = static_cast<uint32_t>(text.size());
   while (i < n) {
     size_t len;
-    char32_t c = Decode(text, i, &len);
+    char32_t c = DecodeUtf8(text, i, &len);
     if (IsSpace(c)) {
       if (c == '\n') line_start = true;
       i += len;
@@ -225,7 +192,7 @@ void Tokenize(std::string_view text, std::vector<Token>* out) {
     uint32_t b = i;
     uint32_t cpb = cp;
     while (i < n) {
-      c = Decode(text, i, &len);
+      c = DecodeUtf8(text, i, &len);
       if (IsSpace(c)) break;
       i += len;
       ++cp;

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "common/hash.h"
 #include "common/json_writer.h"
 #include "common/time.h"
@@ -48,6 +52,33 @@ TEST_CASE("UTF-8 validation and repair", "[unit]") {
   CHECK(n == 2);
   CHECK(RepairUtf8("fine ü") == "fine ü");
   CHECK(CountCodePoints("aü김") == 3);
+}
+
+TEST_CASE("DecodeUtf8 walks any bytes without reading past the end", "[unit]") {
+  // Each case: input, then the (code point, length) pairs a walk yields.
+  struct Case {
+    std::string_view in;
+    std::vector<std::pair<char32_t, size_t>> want;
+  };
+  const std::vector<Case> cases = {
+      {"a", {{U'a', 1}}},
+      {"ü김😀", {{0xFC, 2}, {0xAE40, 3}, {0x1F600, 4}}},
+      {"\x80" "a", {{0xFFFD, 1}, {U'a', 1}}},                    // stray continuation byte
+      {"\xC3(", {{0xFFFD, 1}, {U'(', 1}}},                       // lead without continuation
+      {"x\xE2\x82", {{U'x', 1}, {0xFFFD, 1}, {0xFFFD, 1}}},      // cut by the end
+      {"\xF0\x9F\x98", {{0xFFFD, 1}, {0xFFFD, 1}, {0xFFFD, 1}}},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::pair<char32_t, size_t>> got;
+    for (size_t i = 0, len = 0; i < c.in.size(); i += len) {
+      const char32_t cp = DecodeUtf8(c.in, i, &len);
+      REQUIRE(len >= 1);
+      REQUIRE(i + len <= c.in.size());
+      got.emplace_back(cp, len);
+    }
+    INFO(std::string(c.in));
+    CHECK(got == c.want);
+  }
 }
 
 TEST_CASE("Hashes are stable", "[unit]") {
