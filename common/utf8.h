@@ -17,6 +17,9 @@ std::string RepairUtf8(std::string_view s, size_t* replaced = nullptr);
 // Number of Unicode code points in valid UTF-8 `s` (counts lead bytes).
 size_t CountCodePoints(std::string_view s);
 
+// Appends `cp` as UTF-8; a surrogate or a value above U+10FFFF is written as U+FFFD.
+void AppendUtf8(std::string* out, char32_t cp);
+
 // The code point of a multi-byte sequence at `s[i]` (i < s.size()); see DecodeUtf8.
 char32_t DecodeUtf8MultiByte(std::string_view s, size_t i, size_t* len);
 

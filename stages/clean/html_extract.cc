@@ -4,12 +4,14 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "stages/clean/extract.h"
 #include "stages/clean/normalize.h"
@@ -166,6 +168,51 @@ double CollapsedLength(std::string_view s) {
   return n;
 }
 
+bool IsAsciiAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// What one class or id value says: kPositive (article body), kBoiler (a furniture word),
+// kFigure (caption or credit; the caller lets it override kBoiler).
+uint16_t ComputeNameFlags(std::string_view value) {
+  const std::string v = AsciiLower(value);
+  uint16_t flags = 0;
+  for (auto p : kPositiveSubstrings) {
+    if (v.find(p) != std::string::npos) flags |= kPositive;
+  }
+  // Words of the attribute: split on anything not a letter or digit, but keep "-" joined
+  // words too ("more-stories").
+  size_t k = 0;
+  while (k < v.size()) {
+    while (k < v.size() && !IsAsciiAlnum(v[k])) ++k;
+    size_t e = k;
+    while (e < v.size() && IsAsciiAlnum(v[e])) ++e;
+    if (e > k && IsNegativeWord(std::string_view(v).substr(k, e - k))) flags |= kBoiler;
+    k = e;
+  }
+  // Captions and credits, also inside camel-cased names ("imageEmbedCaption").
+  if (v.find("caption") != std::string::npos || v.find("credit") != std::string::npos) {
+    flags |= kFigure;
+  }
+  return flags;
+}
+
+// ComputeNameFlags() through a per-thread cache: a page repeats the same few hundred class
+// names thousands of times, and a publisher's pages share them.
+uint16_t NameFlags(std::string_view value) {
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  thread_local std::unordered_map<std::string, uint16_t, Hash, std::equal_to<>> cache;
+  const auto it = cache.find(value);
+  if (it != cache.end()) return it->second;
+  const uint16_t flags = ComputeNameFlags(value);
+  if (cache.size() >= 10000) cache.clear();  // bounded (< 6 MB): pages with generated names
+  cache.emplace(value, flags);
+  return flags;
+}
+
 // Flags from class, id, role, itemprop and hiding attributes.
 uint16_t AttributeFlags(const xmlChar** attrs) {
   uint16_t flags = 0;
@@ -174,24 +221,9 @@ uint16_t AttributeFlags(const xmlChar** attrs) {
     const char* name = reinterpret_cast<const char*>(attrs[i]);
     const char* value = attrs[i + 1] ? reinterpret_cast<const char*>(attrs[i + 1]) : "";
     if (std::strcmp(name, "class") == 0 || std::strcmp(name, "id") == 0) {
-      std::string v = AsciiLower(std::string_view(value).substr(0, 512));
-      for (auto p : kPositiveSubstrings) {
-        if (v.find(p) != std::string::npos) flags |= kPositive;
-      }
-      // Words of the attribute: split on anything not a letter or digit, but keep "-" joined
-      // words too ("more-stories").
-      size_t k = 0;
-      while (k < v.size()) {
-        while (k < v.size() && !std::isalnum(static_cast<unsigned char>(v[k]))) ++k;
-        size_t e = k;
-        while (e < v.size() && std::isalnum(static_cast<unsigned char>(v[e]))) ++e;
-        if (e > k && IsNegativeWord(std::string_view(v).substr(k, e - k))) flags |= kBoiler;
-        k = e;
-      }
-      // Captions and credits, also inside camel-cased names ("imageEmbedCaption").
-      if (v.find("caption") != std::string::npos || v.find("credit") != std::string::npos) {
-        flags = static_cast<uint16_t>((flags & ~kBoiler) | kFigure);
-      }
+      const uint16_t v = NameFlags(std::string_view(value).substr(0, 512));
+      flags |= v & (kPositive | kBoiler);
+      if (v & kFigure) flags = static_cast<uint16_t>((flags & ~kBoiler) | kFigure);
     } else if (std::strcmp(name, "role") == 0) {
       const std::string_view r = value;
       if (r == "navigation" || r == "banner" || r == "contentinfo" || r == "complementary" ||
@@ -644,6 +676,233 @@ Extracted Collector::Build() {
   return out;
 }
 
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
+         c == '-' || c == '_' || c == '.';
+}
+
+bool EqualsIgnoreCase(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t k = 0; k < s.size(); ++k) {
+    char c = s[k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[k]) return false;
+  }
+  return true;
+}
+
+bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+// The first character of an element or attribute name for libxml2's HTML parser.
+bool IsNameStart(char c) { return IsAsciiLetter(c) || c == '_' || c == ':' || c == '.'; }
+
+// The first "</" followed by a letter at or after `from`, npos if none. The raw text of a
+// <script> or <style> is only removed when this is its own plain end tag: the parser's
+// recovery (it reads on past other end tags in most places, but not all) is left alone.
+size_t FindRawTextEnd(std::string_view html, size_t from) {
+  while (from < html.size()) {
+    const void* p = std::memchr(html.data() + from, '<', html.size() - from);
+    if (!p) return std::string_view::npos;
+    const size_t i = static_cast<size_t>(static_cast<const char*>(p) - html.data());
+    if (i + 2 < html.size() && html[i + 1] == '/' && IsAsciiLetter(html[i + 2])) return i;
+    from = i + 1;
+  }
+  return std::string_view::npos;
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// Attributes the collector or the parser itself reads (meta charset); the values of all others
+// are never looked at.
+bool IsReadAttribute(std::string_view name) {
+  static constexpr std::string_view kRead[] = {
+      "class", "id",      "role",     "itemprop", "aria-hidden", "hidden",    "rel",
+      "name",  "content", "property", "type",     "charset",     "http-equiv"};
+  for (const auto r : kRead) {
+    if (EqualsIgnoreCase(name, r)) return true;
+  }
+  return false;
+}
+
+// What the parser must see of a page. News pages are mostly bytes the collector never uses:
+// the contents of <script> and <style> (often over half the page), SVG path data, data-*,
+// href and srcset attribute values. libxml2's HTML parser reads all of them character by
+// character, so they are removed before parsing: the contents of <script> (except JSON-LD) and
+// <style>, and the quoted values of attributes the collector does not read (the attribute
+// stays, with an empty value). The scan follows the parser's own tokenising rules (comments,
+// markup declarations, end tags, attribute names, quoted and unquoted values, "/>"), so that
+// it only ever edits what the parser reads as a raw-text body or an attribute value; where it
+// cannot be sure (a NUL byte, an unterminated quote or comment, a name longer than the
+// parser's 100-byte buffer) it stops editing. Returns `html` itself when nothing is removed,
+// else a view of `*scratch`.
+std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
+  scratch->clear();
+  const size_t n = html.size();
+  if (std::memchr(html.data(), '\0', n)) return html;  // the parser stops at NUL: keep as is
+  size_t copied = 0;                                   // html[copied, ...) is still to be copied
+  bool edited = false;
+  auto cut = [&](size_t from, size_t to) {  // drop html[from, to)
+    if (!edited) {
+      scratch->reserve(n / 2);
+      edited = true;
+    }
+    scratch->append(html.data() + copied, from - copied);
+    copied = to;
+  };
+  auto skip_blanks = [&](size_t k) {
+    while (k < n && IsBlank(html[k])) ++k;
+    return k;
+  };
+  // The collector reads text inside <title> even from a <script> or <style> in it: once a
+  // title is not closed by a plain "</title>" right after its text, raw text is kept.
+  bool title_open = false;
+  std::vector<std::pair<size_t, size_t>> pending;  // values to empty in the current tag
+  size_t i = 0;
+  while (i < n) {
+    const void* p = std::memchr(html.data() + i, '<', n - i);
+    if (!p) break;
+    i = static_cast<size_t>(static_cast<const char*>(p) - html.data());
+    if (i + 1 >= n) break;
+    const char c = html[i + 1];
+    if (c == '!') {
+      if (html.substr(i + 2, 2) == "--") {
+        // A comment ends at "-->" or, since libxml2 2.9.11, "--!>": take the earlier.
+        size_t d = html.find("--", i + 4);
+        while (d != std::string_view::npos && d + 2 < n && html[d + 2] != '>' &&
+               !(html[d + 2] == '!' && d + 3 < n && html[d + 3] == '>')) {
+          d = html.find("--", d + 1);
+        }
+        if (d == std::string_view::npos || d + 2 >= n) break;
+        i = html[d + 2] == '>' ? d + 3 : d + 4;
+      } else {
+        const size_t e = html.find('>', i + 2);
+        if (e == std::string_view::npos) break;
+        i = e + 1;
+      }
+      continue;
+    }
+    if (c == '/' && !(i + 2 < n && IsNameStart(html[i + 2]))) {  // "</" and no name: text
+      i += 2;
+      continue;
+    }
+    if (c == '?' || c == '/') {
+      const size_t e = html.find('>', i + 2);
+      if (e == std::string_view::npos) break;
+      i = e + 1;
+      continue;
+    }
+    if (!IsAsciiLetter(c)) {  // "<_x", "< p": text to the parser
+      ++i;
+      continue;
+    }
+    size_t e = i + 1;
+    while (e < n && IsNameChar(html[e])) ++e;
+    const std::string_view name = html.substr(i + 1, e - i - 1);
+    if (name.size() >= 100) break;
+    const bool script = EqualsIgnoreCase(name, "script");
+    const bool style = !script && EqualsIgnoreCase(name, "style");
+    const bool title = EqualsIgnoreCase(name, "title");
+    bool json_ld = false;
+    // Attributes, as htmlParseStartTag reads them, up to '>' or "/>". Values are only emptied
+    // in a tag made of well-formed attributes alone (name, or name=value): the parser's
+    // recovery from anything else is not something to imitate.
+    bool lost = false, clean = true;
+    pending.clear();
+    e = skip_blanks(e);
+    while (e < n && html[e] != '>' && !(html[e] == '/' && e + 1 < n && html[e + 1] == '>')) {
+      const char a = html[e];
+      if (IsNameStart(a)) {
+        const size_t name_start = e;
+        while (e < n && IsNameChar(html[e])) ++e;
+        const std::string_view attr = html.substr(name_start, e - name_start);
+        if (attr.size() >= 100) {
+          lost = true;
+          break;
+        }
+        e = skip_blanks(e);
+        if (e < n && html[e] == '=') {
+          e = skip_blanks(e + 1);
+          if (e < n && (html[e] == '"' || html[e] == '\'')) {
+            const size_t close = html.find(html[e], e + 1);
+            if (close == std::string_view::npos) {
+              lost = true;
+              break;
+            }
+            if (script && EqualsIgnoreCase(attr, "type") &&
+                html.substr(e + 1, close - e - 1).find("ld+json") != std::string_view::npos) {
+              json_ld = true;
+            }
+            if (close > e + 1 && !IsReadAttribute(attr)) pending.emplace_back(e + 1, close);
+            e = close + 1;
+          } else {
+            const size_t value = e;
+            while (e < n && !IsBlank(html[e]) && html[e] != '>') ++e;
+            if (script && EqualsIgnoreCase(attr, "type") &&
+                html.substr(value, e - value).find("ld+json") != std::string_view::npos) {
+              json_ld = true;
+            }
+          }
+        }
+      } else {
+        // Not an attribute name: the parser drops it up to a blank or the end of the tag.
+        clean = false;
+        while (e < n && !IsBlank(html[e]) && html[e] != '>' &&
+               !(html[e] == '/' && e + 1 < n && html[e + 1] == '>')) {
+          ++e;
+        }
+      }
+      e = skip_blanks(e);
+    }
+    if (lost || e >= n) break;
+    if (clean) {
+      for (const auto& [from, to] : pending) cut(from, to);
+    }
+    if (html[e] == '/') {  // "<x ... />": an empty element
+      i = e + 2;
+      continue;
+    }
+    const size_t content = e + 1;
+    i = content;
+    if (title) {
+      // A title of plain text up to a plain "</title>" is closed there; otherwise where the
+      // parser closes it (an end tag may be ignored while an inner element is open) is not
+      // followed, and no raw text is removed after it.
+      const size_t close = html.find('<', content);
+      size_t name_end = close == std::string_view::npos ? n : close + 2;
+      while (name_end < n && IsNameChar(html[name_end])) ++name_end;
+      const bool plain = close != std::string_view::npos && html[close + 1] == '/' &&
+                         EqualsIgnoreCase(html.substr(close + 2, name_end - close - 2), "title") &&
+                         name_end < n && (html[name_end] == '>' || IsBlank(html[name_end]));
+      if (!plain) title_open = true;
+    }
+    if (!(script || style)) continue;
+    const size_t end = FindRawTextEnd(html, content);
+    if (end == std::string_view::npos) break;
+    // Only a plain "</script>" or "</style >" as the first end tag closes it for sure.
+    size_t name_end = end + 2;
+    while (name_end < n && IsNameChar(html[name_end])) ++name_end;
+    const bool plain_end =
+        EqualsIgnoreCase(html.substr(end + 2, name_end - end - 2), script ? "script" : "style") &&
+        name_end < n && (html[name_end] == '>' || IsBlank(html[name_end]));
+    if (!plain_end) {
+      // Left as it is; the parser (recovering) reads on to the first "</script" or "</style".
+      const std::string_view tag_name = script ? "script" : "style";
+      size_t k = end;
+      while (k != std::string_view::npos &&
+             !EqualsIgnoreCase(html.substr(k + 2, tag_name.size()), tag_name)) {
+        k = html.find("</", k + 2);
+      }
+      if (k == std::string_view::npos) break;
+      i = k + 2;
+      continue;
+    }
+    if (clean && !json_ld && !title_open && end > content) cut(content, end);
+    i = end;
+  }
+  if (!edited) return html;
+  scratch->append(html.data() + copied, n - copied);
+  return *scratch;
+}
+
 extern "C" {
 void OnStart(void* ctx, const xmlChar* name, const xmlChar** attrs) {
   auto* pctx = static_cast<xmlParserCtxtPtr>(ctx);
@@ -667,6 +926,8 @@ void ExtractHtml(std::string_view html, const HtmlLimits& limits, Extracted* out
   std::call_once(init, [] { xmlInitParser(); });
   Collector collector(limits);
   if (html.size() > static_cast<size_t>(INT32_MAX)) html = html.substr(0, INT32_MAX);
+  thread_local std::string stripped;  // per worker thread, reused across pages
+  html = PrepareForParse(html, &stripped);
   htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(html.data(), static_cast<int>(html.size()));
   if (ctxt) {
     htmlSAXHandler sax;

@@ -9,42 +9,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/utf8.h"
+
 namespace newsflow::clean {
 namespace {
-
-// Decodes one UTF-8 code point at s[i]; input is valid UTF-8. Sets *len.
-uint32_t DecodeAt(std::string_view s, size_t i, size_t* len) {
-  const auto b = static_cast<unsigned char>(s[i]);
-  if (b < 0x80) {
-    *len = 1;
-    return b;
-  }
-  int n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
-  if (i + n > s.size()) n = 1;
-  uint32_t cp = n == 4 ? (b & 0x07) : n == 3 ? (b & 0x0F) : n == 2 ? (b & 0x1F) : b;
-  for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-  *len = n;
-  return cp;
-}
-
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // CP1252 bytes 0x80..0x9F and the code points they display as.
 constexpr std::array<uint16_t, 32> kCp1252High = {
@@ -163,27 +131,38 @@ std::string DecodeEntities(std::string_view s) {
   return out;
 }
 
-std::string RepairMojibake(std::string_view s) {
-  // Fast path: mojibake of UTF-8 always starts with a Latin-1 lead character U+00C2..U+00F4,
-  // encoded as the bytes C3 82..C3 B4.
-  bool suspicious = false;
-  for (const char* p = s.data(); p < s.data() + s.size();) {
-    p = static_cast<const char*>(std::memchr(p, '\xC3', s.data() + s.size() - p));
+namespace {
+
+// The next position at or after `from` where mojibake can start, s.size() if none: a UTF-8
+// character read as CP1252/Latin-1 begins with a lead byte 0xC2..0xF4 shown as U+00C2..U+00F4,
+// encoded as the bytes C3 82..C3 B4. Everything before it is copied unchanged.
+size_t NextMojibakeLead(std::string_view s, size_t from) {
+  const char* const end = s.data() + s.size();
+  for (const char* p = s.data() + from; p < end;) {
+    p = static_cast<const char*>(std::memchr(p, '\xC3', static_cast<size_t>(end - p)));
     if (!p) break;
-    const auto c = p + 1 < s.data() + s.size() ? static_cast<unsigned char>(p[1]) : 0;
-    if (c >= 0x82 && c <= 0xB4) {
-      suspicious = true;
-      break;
-    }
+    const auto c = p + 1 < end ? static_cast<unsigned char>(p[1]) : 0;
+    if (c >= 0x82 && c <= 0xB4) return static_cast<size_t>(p - s.data());
     ++p;
   }
-  if (!suspicious) return std::string(s);
+  return s.size();
+}
+
+}  // namespace
+
+std::string RepairMojibake(std::string_view s) {
+  size_t i = NextMojibakeLead(s, 0);
+  if (i == s.size()) return std::string(s);
   std::string out;
   out.reserve(s.size());
-  size_t i = 0;
+  out.append(s.data(), i);
   while (i < s.size()) {
+    const size_t next = NextMojibakeLead(s, i);
+    out.append(s.data() + i, next - i);
+    i = next;
+    if (i == s.size()) break;
     size_t len = 0;
-    const uint32_t cp = DecodeAt(s, i, &len);
+    const uint32_t cp = DecodeUtf8(s, i, &len);
     const int lead = ByteOfCp1252(cp);
     int need = lead >= 0xF0 && lead <= 0xF4   ? 3
                : lead >= 0xE0 && lead <= 0xEF ? 2
@@ -202,7 +181,7 @@ std::string RepairMojibake(std::string_view s) {
           break;
         }
         size_t l2 = 0;
-        const uint32_t c2 = DecodeAt(s, j, &l2);
+        const uint32_t c2 = DecodeUtf8(s, j, &l2);
         const int b2 = ByteOfCp1252(c2);
         if (b2 < 0x80 || b2 > 0xBF) {
           ok = false;
@@ -226,35 +205,55 @@ std::string RepairMojibake(std::string_view s) {
   return out;
 }
 
-std::string ToNfc(std::string_view s) {
+namespace {
+
+// NFC of `s` in place. Most text is ASCII or already in NFC: ICU's quick check answers that
+// without a copy.
+void NfcInPlace(std::string* s) {
   bool ascii = true;
-  for (const char c : s) {
+  for (const char c : *s) {
     if (static_cast<unsigned char>(c) >= 0x80) {
       ascii = false;
       break;
     }
   }
-  if (ascii) return std::string(s);
+  if (ascii) return;
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
-  if (U_FAILURE(status)) return std::string(s);
-  const icu::StringPiece piece(s.data(), static_cast<int32_t>(s.size()));
-  if (nfc->isNormalizedUTF8(piece, status) && U_SUCCESS(status)) return std::string(s);
+  if (U_FAILURE(status)) return;
+  const icu::StringPiece piece(s->data(), static_cast<int32_t>(s->size()));
+  if (nfc->isNormalizedUTF8(piece, status) && U_SUCCESS(status)) return;
   status = U_ZERO_ERROR;
   std::string out;
-  out.reserve(s.size());
+  out.reserve(s->size());
   icu::StringByteSink<std::string> sink(&out);
   nfc->normalizeUTF8(0, piece, sink, nullptr, status);
-  if (U_FAILURE(status)) return std::string(s);
+  if (U_SUCCESS(status)) *s = std::move(out);
+}
+
+}  // namespace
+
+std::string ToNfc(std::string_view s) {
+  std::string out(s);
+  NfcInPlace(&out);
   return out;
 }
 
 std::string NormalizeText(std::string_view in, bool keep_newlines) {
-  std::string repaired = RepairMojibake(DecodeEntities(in));
+  // Entity decoding and mojibake repair copy the text only when there is something to do.
+  std::string decoded, repaired;
+  std::string_view s = in;
+  if (s.find('&') != std::string_view::npos) {
+    decoded = DecodeEntities(s);
+    s = decoded;
+  }
+  if (NextMojibakeLead(s, 0) < s.size()) {
+    repaired = RepairMojibake(s);
+    s = repaired;
+  }
   std::string out;
-  out.reserve(repaired.size());
+  out.reserve(s.size());
   bool pending_space = false;
-  const std::string_view s = repaired;
   size_t i = 0;
   auto at_line_start = [&out] { return out.empty() || out.back() == '\n'; };
   while (i < s.size()) {
@@ -275,7 +274,7 @@ std::string NormalizeText(std::string_view in, bool keep_newlines) {
       continue;
     }
     size_t len = 0;
-    const uint32_t cp = DecodeAt(s, i, &len);
+    const uint32_t cp = DecodeUtf8(s, i, &len);
     i += len;
     if (cp == '\n' || (cp == '\r')) {
       if (cp == '\r' && i < s.size() && s[i] == '\n') ++i;
@@ -301,7 +300,8 @@ std::string NormalizeText(std::string_view in, bool keep_newlines) {
   if (!keep_newlines) {
     while (!out.empty() && out.back() == ' ') out.pop_back();
   }
-  return ToNfc(out);
+  NfcInPlace(&out);
+  return out;
 }
 
 std::string MatchView(std::string_view s) {
@@ -317,7 +317,7 @@ std::string MatchView(std::string_view s) {
       continue;
     }
     size_t len = 0;
-    const uint32_t cp = DecodeAt(s, i, &len);
+    const uint32_t cp = DecodeUtf8(s, i, &len);
     i += len;
     switch (cp) {
       case 0x2018:

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 namespace newsflow::clean {
 namespace {
@@ -11,7 +13,53 @@ bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.s
 bool EndsWith(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
 }
-bool Contains(std::string_view s, std::string_view p) { return s.find(p) != s.npos; }
+
+char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// True when `s` starts with `lower` once its ASCII letters are lower-cased.
+bool StartsWithLower(std::string_view s, std::string_view lower) {
+  if (s.size() < lower.size()) return false;
+  for (size_t k = 0; k < lower.size(); ++k) {
+    if (LowerAscii(s[k]) != lower[k]) return false;
+  }
+  return true;
+}
+
+// A fixed set of keywords (lower case, at least two bytes) found anywhere in a line, ignoring
+// ASCII case: the same answer as searching AsciiLower(line) for each keyword in turn, in one
+// pass without a lower-cased copy. A bitmap of the keywords' first two bytes rejects almost
+// every position at once; the rule functions run on every line and paragraph, and the
+// one-search-per-keyword form cost more than the rest of plain-text cleaning together.
+class KeywordSet {
+ public:
+  template <size_t N>
+  explicit KeywordSet(const std::string_view (&words)[N]) {
+    for (const auto w : words) {
+      const size_t key = Key(w[0], w[1]);
+      pairs_[key / 64] |= uint64_t{1} << (key % 64);
+      by_first_[static_cast<unsigned char>(w[0])].push_back(w);
+    }
+  }
+
+  bool FoundIn(std::string_view s) const {
+    if (s.size() < 2) return false;
+    for (size_t i = 0; i + 1 < s.size(); ++i) {
+      const size_t key = Key(LowerAscii(s[i]), LowerAscii(s[i + 1]));
+      if (!(pairs_[key / 64] >> (key % 64) & 1)) continue;
+      for (const auto w : by_first_[static_cast<unsigned char>(LowerAscii(s[i]))]) {
+        if (StartsWithLower(s.substr(i), w)) return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  static size_t Key(char a, char b) {
+    return static_cast<size_t>(static_cast<unsigned char>(a)) << 8 | static_cast<unsigned char>(b);
+  }
+  std::array<uint64_t, 65536 / 64> pairs_{};
+  std::array<std::vector<std::string_view>, 256> by_first_;
+};
 
 bool IsUpperAscii(char c) { return c >= 'A' && c <= 'Z'; }
 bool IsLowerAscii(char c) { return c >= 'a' && c <= 'z'; }
@@ -154,14 +202,18 @@ bool IsUiLine(std::string_view raw) {
   const std::string_view line = Trim(raw);
   if (line.empty()) return true;
   // A lone glyph or a couple of symbols: close buttons, bullets, separators.
-  bool has_alnum = false;
-  for (const char c : line) {
-    if (IsUpperAscii(c) || IsLowerAscii(c) || IsDigit(c)) has_alnum = true;
+  if (line.size() <= 3) {
+    bool has_alnum = false;
+    for (const char c : line) {
+      if (IsUpperAscii(c) || IsLowerAscii(c) || IsDigit(c)) has_alnum = true;
+    }
+    if (!has_alnum || line.size() == 1) return true;
   }
-  if (line.size() <= 3 && (!has_alnum || line.size() == 1)) return true;
   if (line.size() > 60) return false;
-  std::string l = AsciiLower(line);
-  while (!l.empty() && (l.back() == ':' || l.back() == '.' || l.back() == ' ')) l.pop_back();
+  char lowered[60];
+  for (size_t k = 0; k < line.size(); ++k) lowered[k] = LowerAscii(line[k]);
+  std::string_view l(lowered, line.size());
+  while (!l.empty() && (l.back() == ':' || l.back() == '.' || l.back() == ' ')) l.remove_suffix(1);
   static constexpr std::string_view kLabels[] = {"related story",
                                                  "related stories",
                                                  "related",
@@ -213,36 +265,26 @@ bool IsUiLine(std::string_view raw) {
 }
 
 bool IsCookieNotice(std::string_view line) {
-  const std::string l = AsciiLower(line);
-  static constexpr std::string_view
-      kCookieWords
-          [] =
-              {
-                  "cookie",
-                  "\xC3\xA7"
-                  "erez",  // çerez (Turkish)
-                  "\xC3\x87"
-                  "erez",                                              // Çerez
-                  "ciasteczk",                                         // Polish
-                  "\xD0\xBA\xD1\x83\xD0\xBA\xD0\xB8",                  // куки
-                  "\xE3\x82\xAF\xE3\x83\x83\xE3\x82\xAD\xE3\x83\xBC",  // クッキー
-                  "\xEC\xBF\xA0\xED\x82\xA4",                          // 쿠키
-                  "t\xC3\xA9moins",                                    // témoins (Québec French)
-                  "galleta",                                           // Spanish (rare)
-                  "k\xC3\xBCps",                                       // küpsis (Estonian)
-                  "ev\xC3\xA4ste",                                     // evästeet (Finnish)
-                  "kolaczk",                                           // ciasteczka variants
-                  "\xD9\x85\xD9\x84\xD9\x81\xD8\xA7\xD8\xAA "
-                  "\xD8\xAA\xD8\xB9\xD8\xB1\xD9\x8A\xD9\x81",  // Arabic
-              };
-  bool cookie = false;
-  for (auto w : kCookieWords) {
-    if (Contains(l, w)) {
-      cookie = true;
-      break;
-    }
-  }
-  if (!cookie) return false;
+  static constexpr std::string_view kCookieWords[] = {
+      "cookie",
+      "\xC3\xA7"
+      "erez",  // çerez (Turkish)
+      "\xC3\x87"
+      "erez",                                              // Çerez
+      "ciasteczk",                                         // Polish
+      "\xD0\xBA\xD1\x83\xD0\xBA\xD0\xB8",                  // куки
+      "\xE3\x82\xAF\xE3\x83\x83\xE3\x82\xAD\xE3\x83\xBC",  // クッキー
+      "\xEC\xBF\xA0\xED\x82\xA4",                          // 쿠키
+      "t\xC3\xA9moins",                                    // témoins (Québec French)
+      "galleta",                                           // Spanish (rare)
+      "k\xC3\xBCps",                                       // küpsis (Estonian)
+      "ev\xC3\xA4ste",                                     // evästeet (Finnish)
+      "kolaczk",                                           // ciasteczka variants
+      "\xD9\x85\xD9\x84\xD9\x81\xD8\xA7\xD8\xAA "
+      "\xD8\xAA\xD8\xB9\xD8\xB1\xD9\x8A\xD9\x81",  // Arabic
+  };
+  static const KeywordSet* cookie_words = new KeywordSet(kCookieWords);
+  if (!cookie_words->FoundIn(line)) return false;
   static constexpr std::string_view kConsentWords[] = {"accept",
                                                        "consent",
                                                        "privacy",
@@ -277,16 +319,14 @@ bool IsCookieNotice(std::string_view line) {
                                                        "navigateur",
                                                        "deneyim",
                                                        "use"};
-  for (auto w : kConsentWords) {
-    if (Contains(l, w)) return true;
-  }
+  static const KeywordSet* consent_words = new KeywordSet(kConsentWords);
+  if (consent_words->FoundIn(line)) return true;
   return CountWords(line) <= 12;
 }
 
 bool IsPromptParagraph(std::string_view raw) {
   const std::string_view line = Trim(raw);
   if (line.size() > 280) return false;
-  const std::string l = AsciiLower(line);
   static constexpr std::string_view kPrompts[] = {"sign up for",
                                                   "sign up to",
                                                   "subscribe to our",
@@ -317,10 +357,8 @@ bool IsPromptParagraph(std::string_view raw) {
                                                   "join our telegram",
                                                   "enable javascript",
                                                   "your browser does not support"};
-  for (auto p : kPrompts) {
-    if (Contains(l, p)) return true;
-  }
-  return false;
+  static const KeywordSet* prompts = new KeywordSet(kPrompts);
+  return prompts->FoundIn(line);
 }
 
 bool IsTailMarker(std::string_view raw) {
@@ -348,31 +386,10 @@ bool IsTailMarker(std::string_view raw) {
   return l == "related" || l == "more" || l == "latest";
 }
 
-bool HasTrailingCredit(std::string_view raw) {
-  std::string_view line = Trim(raw);
-  // "(Photo: Reuters)", "(AFP Photo)", "Photo by X/Getty Images".
-  const std::string l = AsciiLower(line);
-  if (EndsWith(l, ")")) {
-    const size_t open = l.rfind('(');
-    if (open != l.npos) {
-      const std::string_view inner = std::string_view(l).substr(open + 1);
-      if (StartsWith(inner, "photo") || StartsWith(inner, "image") ||
-          StartsWith(inner, "picture") || StartsWith(inner, "credit") ||
-          Contains(inner, "getty images") || Contains(inner, "afp photo")) {
-        return true;
-      }
-    }
-  }
-  if (Contains(l, "getty images") || Contains(l, "/ reuters") || Contains(l, "/reuters") ||
-      Contains(l, "photo: ") || Contains(l, "photograph: ") || Contains(l, "photo credit")) {
-    return true;
-  }
-  std::string copy(line);
-  return StripTrailingCredit(&copy);
-}
-
-bool StripTrailingCredit(std::string* line) {
-  std::string_view s = Trim(*line);
+// The line without a trailing credit (" — Agencies", " - AFP", "/Reuters"), trimmed; an
+// empty view when it has none.
+std::string_view WithoutTrailingCredit(std::string_view line) {
+  const std::string_view s = Trim(line);
   for (auto credit : kCredits) {
     if (!EndsWith(s, credit)) continue;
     std::string_view head = s.substr(0, s.size() - credit.size());
@@ -397,11 +414,39 @@ bool StripTrailingCredit(std::string* line) {
     }
     if (!dashed) continue;
     while (!head.empty() && head.back() == ' ') head.remove_suffix(1);
-    if (head.empty()) return false;
-    *line = std::string(head);
-    return true;
+    return head;
   }
-  return false;
+  return {};
+}
+
+bool HasTrailingCredit(std::string_view raw) {
+  const std::string_view line = Trim(raw);
+  // "(Photo: Reuters)", "(AFP Photo)", "Photo by X/Getty Images".
+  if (EndsWith(line, ")")) {
+    const size_t open = line.rfind('(');
+    if (open != line.npos) {
+      const std::string_view inner = line.substr(open + 1);
+      static constexpr std::string_view kInnerWords[] = {"getty images", "afp photo"};
+      static const KeywordSet* inner_words = new KeywordSet(kInnerWords);
+      if (StartsWithLower(inner, "photo") || StartsWithLower(inner, "image") ||
+          StartsWithLower(inner, "picture") || StartsWithLower(inner, "credit") ||
+          inner_words->FoundIn(inner)) {
+        return true;
+      }
+    }
+  }
+  static constexpr std::string_view kCreditWords[] = {
+      "getty images", "/ reuters", "/reuters", "photo: ", "photograph: ", "photo credit"};
+  static const KeywordSet* credit_words = new KeywordSet(kCreditWords);
+  if (credit_words->FoundIn(line)) return true;
+  return !WithoutTrailingCredit(line).empty();
+}
+
+bool StripTrailingCredit(std::string* line) {
+  const std::string_view head = WithoutTrailingCredit(*line);
+  if (head.empty()) return false;
+  *line = std::string(head);
+  return true;
 }
 
 bool IsTitleLike(std::string_view raw) {

@@ -54,6 +54,23 @@ TEST_CASE("UTF-8 validation and repair", "[unit]") {
   CHECK(CountCodePoints("aü김") == 3);
 }
 
+TEST_CASE("AppendUtf8 writes what DecodeUtf8 reads; invalid code points become U+FFFD",
+          "[unit]") {
+  for (char32_t cp : {U'a', char32_t{0x7F}, char32_t{0x80}, char32_t{0x7FF}, char32_t{0x800},
+                      char32_t{0xFFFF}, char32_t{0x10000}, char32_t{0x10FFFF}}) {
+    std::string s;
+    AppendUtf8(&s, cp);
+    REQUIRE(IsValidUtf8(s));
+    size_t len = 0;
+    CHECK(DecodeUtf8(s, 0, &len) == cp);
+    CHECK(len == s.size());
+  }
+  std::string bad;
+  AppendUtf8(&bad, 0xD800);
+  AppendUtf8(&bad, 0x110000);
+  CHECK(bad == "\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 TEST_CASE("DecodeUtf8 walks any bytes without reading past the end", "[unit]") {
   // Each case: input, then the (code point, length) pairs a walk yields.
   struct Case {

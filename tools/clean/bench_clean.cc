@@ -1,10 +1,12 @@
 // newsflow-bench-clean: throughput of the clean stage, per core (CPU time of this thread).
 //
-//   newsflow-bench-clean [--shared DIR] [--rounds N]
+//   newsflow-bench-clean [--shared DIR] [--rounds N] [--records FILE.jsonl]
 //
 // HTML: the 80 Fundus pages (data/cleaning/fundus/html), pages/s and MB/s.
 // Plain text: the five seeds and the trafilatura extractions of the Fundus pages
 // (reference/trafilatura.json, paragraphs joined by newlines) as scraped text, MB/s.
+// --records: also the CPU time per record over a JSONL file of input records (e.g. the
+// end-to-end bench's mix, build/bench/mix.jsonl), HTML and text records apart.
 // Figures are printed, never asserted. Wall time is shown too (the machine may be shared).
 #include <simdjson.h>
 #include <yaml-cpp/yaml.h>
@@ -51,6 +53,58 @@ std::string ReadAll(const fs::path& p) {
   return ss.str();
 }
 
+struct Record {
+  std::string title, published_at, html, text;
+};
+
+std::vector<Record> ReadRecords(const fs::path& p) {
+  std::vector<Record> out;
+  std::ifstream in(p);
+  simdjson::dom::parser parser;
+  std::string line;
+  while (std::getline(in, line)) {
+    simdjson::dom::element d;
+    if (parser.parse(line).get(d)) continue;
+    Record r;
+    std::string_view v;
+    if (!d["title"].get_string().get(v)) r.title = v;
+    if (!d["published_at"].get_string().get(v)) r.published_at = v;
+    if (!d["html"].get_string().get(v)) r.html = v;
+    if (!d["text"].get_string().get(v)) r.text = v;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// CPU seconds per record, HTML and text records apart.
+void RunRecords(newsflow::Stage& stage, const std::vector<Record>& records, int rounds) {
+  newsflow::Article a;
+  newsflow::StageContext ctx;
+  double cpu[2] = {0, 0};
+  size_t count[2] = {0, 0};
+  for (int k = 0; k < rounds; ++k) {
+    for (const auto& r : records) {
+      a.Clear();
+      a.title = r.title;
+      a.published_at = r.published_at;
+      a.input_html = r.html;
+      a.input_text = r.text;
+      const int kind = r.html.empty() ? 1 : 0;
+      const double c0 = ThreadCpuSeconds();
+      (void)stage.Process(a, ctx);
+      cpu[kind] += ThreadCpuSeconds() - c0;
+      ++count[kind];
+    }
+  }
+  const size_t n = count[0] + count[1];
+  std::printf(
+      "records: %zu (%zu html, %zu text): %.0f us/record/core; html %.0f us, text %.1f us "
+      "(CPU time)\n",
+      n, count[0], count[1], n ? (cpu[0] + cpu[1]) / static_cast<double>(n) * 1e6 : 0.0,
+      count[0] ? cpu[0] / static_cast<double>(count[0]) * 1e6 : 0.0,
+      count[1] ? cpu[1] / static_cast<double>(count[1]) * 1e6 : 0.0);
+}
+
 struct Result {
   double cpu = 0, wall = 0, bytes = 0;
   size_t docs = 0;
@@ -81,14 +135,17 @@ Result Run(newsflow::Stage& stage, const std::vector<std::string>& docs, bool ht
 int main(int argc, char** argv) {
   fs::path shared = fs::path(NEWSFLOW_SOURCE_DIR) / ".." / "shared";
   int rounds = 3;
+  fs::path records_file;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--shared" && i + 1 < argc) {
       shared = argv[++i];
     } else if (a == "--rounds" && i + 1 < argc) {
       rounds = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--records" && i + 1 < argc) {
+      records_file = argv[++i];
     } else {
-      std::cerr << "usage: newsflow-bench-clean [--shared DIR] [--rounds N]\n";
+      std::cerr << "usage: newsflow-bench-clean [--shared DIR] [--rounds N] [--records FILE]\n";
       return 2;
     }
   }
@@ -134,5 +191,13 @@ int main(int argc, char** argv) {
       "text:  %zu docs, %.1f MB: %.1f MB/s/core, %.0f docs/s/core (CPU time); "
       "wall %.1f MB/s\n",
       t.docs, t.bytes / 1e6, t.bytes / 1e6 / t.cpu, t.docs / t.cpu, t.bytes / 1e6 / t.wall);
+  if (!records_file.empty()) {
+    const std::vector<Record> records = ReadRecords(records_file);
+    if (records.empty()) {
+      std::cerr << "no records in " << records_file << "\n";
+      return 2;
+    }
+    RunRecords(*stage, records, rounds);
+  }
   return 0;
 }

@@ -108,6 +108,73 @@ TEST_CASE("html: JSON-LD articleBody when the page is script-rendered", "[unit]"
   CHECK(a.published_at == "2024-02-01T12:00:00.000Z");
 }
 
+TEST_CASE("html: what the parser is spared does not change what it reads", "[unit]") {
+  // The contents of <script> and <style> and the values of unread attributes are removed
+  // before parsing; the tricky cases around them must read as they did.
+  const std::string body =
+      "<p>The harbour authority said on Monday that the old pier would reopen next spring "
+      "after two years of repairs.</p>";
+  Cleaner c;
+  SECTION("JSON-LD with an unquoted type is still read") {
+    Article a;
+    a.input_html =
+        "<html><head><script type=application/ld+json>{\"@type\":\"NewsArticle\","
+        "\"description\":\"Pier to reopen\",\"articleBody\":\"The harbour authority said on "
+        "Monday that the old pier would reopen next spring after two years of repairs and "
+        "a long dispute over the cost.\"}</script></head><body><div id=app></div></body></html>";
+    REQUIRE(c.Run(a).verdict == Verdict::kContinue);
+    CHECK(a.description == "Pier to reopen");
+    CHECK(a.text.find("long dispute over the cost.") != std::string::npos);
+  }
+  SECTION("markup-like text inside attribute values and scripts stays where it was") {
+    Article a;
+    a.input_html =
+        "<html><head><meta name=\"description\" content=\"Pier &amp; harbour\">"
+        "<style>p > a { color: red }</style>"
+        "<script>var s = '<p>Script text that must never be read as an article.</p>';</script>"
+        "</head><body><article><p data-x=\"<script>\" title='a > b'>The harbour authority "
+        "said on Monday that the old pier would reopen next spring.</p>"
+        "<script>document.write(\"</div><p>Written by a script, not the article.</p>\")</script>"
+        "<p class=\"lead\" data-y='\"'>Repairs took two years and cost more than planned, the "
+        "authority said.</p></article></body></html>";
+    REQUIRE(c.Run(a).verdict == Verdict::kContinue);
+    CHECK(a.description == "Pier & harbour");
+    CHECK(a.text.find("The harbour authority said on Monday") == 0);
+    CHECK(a.text.find("Repairs took two years") != std::string::npos);
+    CHECK(a.text.find("Script text") == std::string::npos);
+  }
+  SECTION("a <title> left open keeps what follows it") {
+    Article a;
+    a.input_html = "<html><head><title>Pier news<div></title><script>x</script></head><body>" +
+                   body + "</body></html>";
+    REQUIRE(c.Run(a).verdict == Verdict::kContinue);
+    // The parser ignores "</title>" while the <div> is open, so the script's text is title
+    // text (as it always was: removing raw text must not change it).
+    CHECK(a.title == "Pier newsx");
+  }
+}
+
+TEST_CASE("text rules ignore ASCII case and find keywords anywhere in the line", "[unit]") {
+  CHECK(clean::IsCookieNotice("We use COOKIES to improve your experience. ACCEPT"));
+  CHECK(clean::IsCookieNotice("Diese Website verwendet Cookies. Datenschutz"));
+  CHECK_FALSE(
+      clean::IsCookieNotice("The bakery sold cookies, cakes and bread at the market "
+                            "on the main square for many years before it closed"));
+  CHECK(clean::IsPromptParagraph("SIGN UP FOR our weekly briefing"));
+  CHECK(clean::IsPromptParagraph("\xC2\xA9 2024 Example Media"));
+  CHECK_FALSE(clean::IsPromptParagraph("The council signed the contract on Monday."));
+  CHECK(clean::HasTrailingCredit("Fishermen in the harbour. (PHOTO: Jane Doe)"));
+  CHECK(clean::HasTrailingCredit("Fishermen in the harbour. Getty Images"));
+  CHECK(clean::HasTrailingCredit("Fishermen in the harbour. \xE2\x80\x94 AFP"));
+  CHECK_FALSE(clean::HasTrailingCredit("Fishermen returned to the harbour on Monday."));
+  std::string line = "  The pier will reopen in spring. \xE2\x80\x94 Agencies ";
+  CHECK(clean::StripTrailingCredit(&line));
+  CHECK(line == "The pier will reopen in spring.");
+  CHECK(clean::IsUiLine("Related Stories:"));
+  CHECK(clean::IsUiLine("\xC3\x97"));
+  CHECK_FALSE(clean::IsUiLine("The pier will reopen in spring after two years of repairs."));
+}
+
 TEST_CASE("plain text boilerplate lines are removed", "[unit]") {
   Cleaner c;
   Article a;
