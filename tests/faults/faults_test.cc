@@ -34,6 +34,15 @@ namespace newsflow::testing {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The --set flag that runs every registered stage.
+std::string AllStagesSet() {
+  StageRegistry registry;
+  RegisterBuiltinStages(&registry);
+  std::string names;
+  for (const auto* f : registry.All()) names.append(names.empty() ? "" : ",").append(f->Name());
+  return "pipeline.stages=[" + names + "]";
+}
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
@@ -123,11 +132,7 @@ TEST_CASE("mock: baseline, no fault", "[faults]") {
 }
 
 TEST_CASE("mock: every registered stage, no fault", "[faults]") {
-  StageRegistry registry;
-  RegisterBuiltinStages(&registry);
-  std::string names;
-  for (const auto* f : registry.All()) names.append(names.empty() ? "" : ",").append(f->Name());
-  RunMock({"all_stages", {"pipeline.stages=[" + names + "]"}, nullptr, nullptr, nullptr});
+  RunMock({"all_stages", {AllStagesSet()}, nullptr, nullptr, nullptr});
 }
 
 TEST_CASE("mock: retriable Produce errors are retried, nothing lost", "[faults]") {
@@ -244,15 +249,11 @@ TEST_CASE("mock: a byte bound on queued input pauses partitions, memory stays bo
           "[faults]") {
   // Every stage (slower than the fetch) and a 16 KiB bound: the worker queues would hold the
   // whole input (~600 bytes per record) without it.
-  StageRegistry registry;
-  RegisterBuiltinStages(&registry);
-  std::string names;
-  for (const auto* f : registry.All()) names.append(names.empty() ? "" : ",").append(f->Name());
   constexpr double kBound = 16384;
   double max_bytes = 0;
   bool paused_seen = false;
   RunMock({"backpressure_16KiB",
-           {"pipeline.stages=[" + names + "]", "pipeline.max_queued_bytes=16384"}, nullptr,
+           {AllStagesSet(), "pipeline.max_queued_bytes=16384"}, nullptr,
            [&](rd_kafka_mock_cluster_t*, InProcessDaemon& d, size_t total) {
              WaitFor(
                  [&] {
