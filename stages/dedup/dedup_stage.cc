@@ -72,10 +72,6 @@ struct DedupOptions {
   int rare_postings = 8;
   // Shared keys that make a candidate without a rare one. Range [1, 64]. Default: 3.
   int common_keys_needed = 3;
-  // Shared keys every candidate needs. One shared key is, in a large index, mostly chance (a
-  // mid-frequency phrase); 2 costs recall only for a text under ~15% of a much longer one.
-  // Range [1, 64]. Default: 2.
-  int min_shared_keys = 2;
   // Live articles one shingle key may point to; later ones are not indexed under it.
   // Range [1, 100000]. Default: 64.
   int max_postings = 64;
@@ -409,7 +405,7 @@ class DedupConfig final : public StageConfig {
     return std::make_unique<DedupStage>(&shared_);
   }
 
-  std::string Version() const override { return "1"; }
+  std::string Version() const override { return "2"; }
 
  private:
   // Workers mutate the index and watermark through it, under Shared::mu; options are fixed.
@@ -443,7 +439,6 @@ class DedupFactory final : public StageFactory {
     o.rare_postings = static_cast<int>(s.Int("rare_postings", o.rare_postings, 1, 100000));
     o.common_keys_needed =
         static_cast<int>(s.Int("common_keys_needed", o.common_keys_needed, 1, 64));
-    o.min_shared_keys = static_cast<int>(s.Int("min_shared_keys", o.min_shared_keys, 1, 64));
     o.max_postings = static_cast<int>(s.Int("max_postings", o.max_postings, 1, 100000));
     o.max_matches = static_cast<int>(s.Int("max_matches", o.max_matches, 0, 64));
     o.max_tokens = static_cast<int>(s.Int("max_tokens", o.max_tokens, 100, 10000000));

@@ -26,7 +26,7 @@ constexpr size_t kMinCells = 1024;
 
 }  // namespace
 
-size_t LshIndex::Home(uint32_t key) const { return Reduce(Mix(key), table_.size()); }
+size_t LshIndex::Home(uint32_t key) const { return Reduce(Mix(key), keys_.size()); }
 size_t LshIndex::IdHome(uint64_t id_hash) const { return Reduce(Mix(id_hash), id_map_.size()); }
 
 uint32_t LshIndex::FindSlot(uint64_t id_hash) const {
@@ -51,15 +51,52 @@ void LshIndex::IdMapPut(uint64_t id_hash, uint32_t slot) {
   ++id_used_;
 }
 
-bool LshIndex::InsertEntry(uint32_t key, uint32_t slot) {
+LshIndex::KeyCell* LshIndex::FindKey(uint32_t key) {
   size_t i = Home(key);
-  uint32_t same = 0;
-  while (table_[i].slot != kEmpty) {
-    if (table_[i].key == key && Live(table_[i].slot) && ++same >= max_postings_) return false;
-    i = (i + 1 == table_.size()) ? 0 : i + 1;
+  while (keys_[i].ref != kEmpty && keys_[i].key != key) i = (i + 1 == keys_.size()) ? 0 : i + 1;
+  return &keys_[i];
+}
+
+const LshIndex::KeyCell* LshIndex::FindKey(uint32_t key) const {
+  if (keys_.empty()) return nullptr;
+  for (size_t i = Home(key); keys_[i].ref != kEmpty; i = (i + 1 == keys_.size()) ? 0 : i + 1) {
+    if (keys_[i].key == key) return &keys_[i];
   }
-  table_[i] = Entry{key, slot};
-  ++table_used_;
+  return nullptr;
+}
+
+void LshIndex::AddPosting(KeyCell* cell, uint32_t key, uint32_t slot) {
+  ++postings_;
+  if (cell->ref == kEmpty) {
+    *cell = KeyCell{key, slot};
+    ++keys_used_;
+    return;
+  }
+  if ((cell->ref & kChain) == 0) {  // a single posting becomes a chain
+    nodes_.push_back(Node{cell->ref, kEmpty});
+    cell->ref = kChain | static_cast<uint32_t>(nodes_.size() - 1);
+  }
+  nodes_.push_back(Node{slot, cell->ref & ~kChain});
+  cell->ref = kChain | static_cast<uint32_t>(nodes_.size() - 1);
+}
+
+bool LshIndex::InsertEntry(uint32_t key, uint32_t slot) {
+  KeyCell* cell = FindKey(key);
+  if (cell->ref != kEmpty) {
+    if ((cell->ref & kChain) == 0) {
+      if (!Live(cell->ref)) {  // the only posting is dead: reuse it
+        cell->ref = slot;
+        return true;
+      }
+      if (max_postings_ <= 1) return false;
+    } else {
+      uint32_t live = 0;
+      for (uint32_t n = cell->ref & ~kChain; n != kEmpty; n = nodes_[n].next) {
+        if (Live(nodes_[n].slot) && ++live >= max_postings_) return false;
+      }
+    }
+  }
+  AddPosting(cell, key, slot);
   return true;
 }
 
@@ -73,15 +110,16 @@ void LshIndex::Insert(uint64_t id_hash, uint32_t bucket, const std::vector<uint3
     live_entries_ -= slots_[old].entries;
     slots_[old].entries = kDeadMark;
   }
-  if (static_cast<double>(table_used_ + keys.size()) >
-          kMaxLoad * static_cast<double>(table_.size()) ||
+  if (static_cast<double>(keys_used_ + keys.size()) >
+          kMaxLoad * static_cast<double>(keys_.size()) ||
       static_cast<double>(id_used_ + 1) > kMaxLoad * static_cast<double>(id_map_.size()) ||
-      slots_.size() >= kEmpty - 1) {
+      slots_.size() >= kChain - 1 || nodes_.size() + 2 * keys.size() >= kChain - 1) {
     Rehash(keys.size(), 1);
   }
   const auto slot = static_cast<uint32_t>(slots_.size());
   slots_.push_back(Slot{id_hash, bucket, 0});
   uint32_t added = 0;
+  for (uint32_t key : keys) __builtin_prefetch(&keys_[Home(key)], 1);
   for (uint32_t key : keys) added += InsertEntry(key, slot) ? 1 : 0;
   slots_[slot].entries = added;
   IdMapPut(id_hash, slot);
@@ -96,13 +134,20 @@ void LshIndex::Lookup(const std::vector<uint32_t>& keys, uint32_t rare_postings,
                       std::vector<uint64_t>* scratch, std::vector<Candidate>* out) const {
   out->clear();
   scratch->clear();
-  if (table_.empty()) return;
+  if (keys_.empty()) return;
+  // The keys' cells are random places in a table far larger than the caches: ask for all of
+  // them first so that the misses overlap instead of coming one after another.
+  for (uint32_t key : keys) __builtin_prefetch(&keys_[Home(key)]);
   // (slot << 1 | rare) per shared key: sorting groups a slot's keys together.
   for (uint32_t key : keys) {
+    const KeyCell* cell = FindKey(key);
+    if (!cell) continue;
     const size_t first = scratch->size();
-    for (size_t i = Home(key); table_[i].slot != kEmpty; i = (i + 1 == table_.size()) ? 0 : i + 1) {
-      if (table_[i].key == key && Live(table_[i].slot)) {
-        scratch->push_back(static_cast<uint64_t>(table_[i].slot) << 1);
+    if ((cell->ref & kChain) == 0) {
+      if (Live(cell->ref)) scratch->push_back(static_cast<uint64_t>(cell->ref) << 1);
+    } else {
+      for (uint32_t n = cell->ref & ~kChain; n != kEmpty; n = nodes_[n].next) {
+        if (Live(nodes_[n].slot)) scratch->push_back(static_cast<uint64_t>(nodes_[n].slot) << 1);
       }
     }
     if (scratch->size() - first <= rare_postings) {
@@ -137,7 +182,7 @@ void LshIndex::ExpireBefore(uint32_t min_bucket) {
     it = per_bucket_.erase(it);
   }
   // Give memory back promptly once a third of the table is dead.
-  if (dead_entries > 0 && 3 * (table_used_ - live_entries_) > table_used_) Rehash(0, 0);
+  if (dead_entries > 0 && 3 * (postings_ - live_entries_) > postings_) Rehash(0, 0);
 }
 
 void LshIndex::Rehash(size_t extra_entries, size_t extra_slots) {
@@ -149,21 +194,42 @@ void LshIndex::Rehash(size_t extra_entries, size_t extra_slots) {
     remap[s] = static_cast<uint32_t>(slots.size());
     slots.push_back(slots_[s]);
   }
-  std::vector<Entry> old_table;
-  old_table.swap(table_);
+  std::vector<KeyCell> old_keys;
+  old_keys.swap(keys_);
+  std::vector<Node> old_nodes;
+  old_nodes.swap(nodes_);
   const auto cells = [](size_t n) {
     return std::max(kMinCells, static_cast<size_t>(static_cast<double>(n) / kTargetLoad) + 1);
   };
-  table_.assign(cells(live_entries_ + extra_entries), Entry{0, kEmpty});
-  table_used_ = 0;
-  for (const Entry& e : old_table) {
-    if (e.slot == kEmpty || remap[e.slot] == kEmpty) continue;
-    size_t i = Home(e.key);
-    while (table_[i].slot != kEmpty) i = (i + 1 == table_.size()) ? 0 : i + 1;
-    table_[i] = Entry{e.key, remap[e.slot]};
-    ++table_used_;
+  // Live keys are at most the keys held and at most the live postings.
+  keys_.assign(cells(std::min(keys_used_, live_entries_) + extra_entries), KeyCell{0, kEmpty});
+  size_t chained = 0;
+  for (const KeyCell& c : old_keys) {
+    if (c.ref != kEmpty && (c.ref & kChain)) {
+      for (uint32_t n = c.ref & ~kChain; n != kEmpty; n = old_nodes[n].next) ++chained;
+    }
   }
-  old_table = {};
+  nodes_.reserve(std::min(chained, live_entries_) + extra_entries);
+  keys_used_ = 0;
+  postings_ = 0;
+  // Chains are rebuilt oldest first, so that each keeps its newest-first order.
+  std::vector<uint32_t> chain;
+  for (const KeyCell& c : old_keys) {
+    if (c.ref == kEmpty) continue;
+    chain.clear();
+    if ((c.ref & kChain) == 0) {
+      if (remap[c.ref] != kEmpty) chain.push_back(remap[c.ref]);
+    } else {
+      for (uint32_t n = c.ref & ~kChain; n != kEmpty; n = old_nodes[n].next) {
+        if (remap[old_nodes[n].slot] != kEmpty) chain.push_back(remap[old_nodes[n].slot]);
+      }
+    }
+    if (chain.empty()) continue;
+    KeyCell* cell = FindKey(c.key);
+    for (size_t j = chain.size(); j-- > 0;) AddPosting(cell, c.key, chain[j]);
+  }
+  old_keys = {};
+  old_nodes = {};
   slots_.swap(slots);
   slots = {};
   id_map_.assign(cells(live_slots_ + extra_slots), kEmpty);
@@ -172,8 +238,9 @@ void LshIndex::Rehash(size_t extra_entries, size_t extra_slots) {
 }
 
 size_t LshIndex::MemoryBytes() const {
-  return slots_.capacity() * sizeof(Slot) + table_.capacity() * sizeof(Entry) +
-         id_map_.capacity() * sizeof(uint32_t) + per_bucket_.size() * 64;
+  return slots_.capacity() * sizeof(Slot) + keys_.capacity() * sizeof(KeyCell) +
+         nodes_.capacity() * sizeof(Node) + id_map_.capacity() * sizeof(uint32_t) +
+         per_bucket_.size() * 64;
 }
 
 }  // namespace newsflow::dedup

@@ -1,14 +1,18 @@
 // LshIndex: the in-memory candidate index of the dedup stage, rebuilt from the store at start.
 //
-// Each indexed article owns a slot {id hash, time bucket} and up to `index_keys` entries
-// {shingle key, slot} in one open-addressing table (linear probing, 8 bytes an entry). A lookup
-// returns the live slots sharing at least one key with the query, with the number of shared
-// keys. Keys shared by more than `max_postings` live articles (boilerplate, a story copied
-// everywhere) stop taking new entries: the earliest articles stay findable and one lookup
-// touches a bounded number of entries. Expiry is O(1): buckets below the window start become
-// dead and are skipped; dead slots and entries are dropped when the table is next rehashed
-// (growth, or when dead entries fill a third of it), so memory stays within about twice the
-// live entries. Memory: ~16 B per slot, ~4-8 B per slot in the id map, 8-16 B per key entry.
+// Each indexed article owns a slot {id hash, time bucket}. Distinct shingle keys live in one
+// open-addressing table (linear probing, 8 bytes a cell); a key held by one article points at
+// its slot directly, a key held by more points at a chain of postings {slot, next} (8 bytes
+// each). So one insert or lookup touches O(keys) cells whatever the key frequencies: a frequent
+// key costs its own postings only, never longer probe runs for other keys. A lookup returns the
+// live slots sharing at least one key with the query, with the number of shared keys. Keys
+// shared by more than `max_postings` live articles (boilerplate, a story copied everywhere)
+// stop taking new postings: the earliest articles stay findable and one lookup touches a
+// bounded number of postings. Expiry is O(1): buckets below the window start become dead and
+// are skipped; dead slots, postings and keys are dropped when the tables are next rehashed
+// (growth, or when dead postings are a third of all), so memory stays within about twice the
+// live postings. Memory: ~16 B per slot, ~4-8 B per slot in the id map, 8-16 B per distinct
+// key and 8 B per further posting of a key.
 // Not thread-safe: the stage calls it under its mutex.
 #pragma once
 
@@ -55,11 +59,18 @@ class LshIndex {
     uint32_t bucket;
     uint32_t entries;  // key entries this slot owns in the table
   };
-  struct Entry {
+  // A distinct key. `ref` is kEmpty for a free cell, a slot when the key has one posting, or
+  // kChain | node index (into nodes_) for a chain of postings, newest first.
+  struct KeyCell {
     uint32_t key;
-    uint32_t slot;  // kEmpty when the cell is free
+    uint32_t ref;
+  };
+  struct Node {
+    uint32_t slot;
+    uint32_t next;  // kEmpty ends the chain
   };
   static constexpr uint32_t kEmpty = UINT32_MAX;
+  static constexpr uint32_t kChain = 0x80000000u;  // slots and nodes stay below 2^31 - 1
 
   bool Live(uint32_t slot) const {
     return slots_[slot].bucket >= min_bucket_ && slots_[slot].entries != kDeadMark;
@@ -67,18 +78,25 @@ class LshIndex {
   static constexpr uint32_t kDeadMark = UINT32_MAX;
   size_t Home(uint32_t key) const;
   size_t IdHome(uint64_t id_hash) const;
-  uint32_t FindSlot(uint64_t id_hash) const;  // kEmpty when not live
+  uint32_t FindSlot(uint64_t id_hash) const;   // kEmpty when not live
+  KeyCell* FindKey(uint32_t key);              // the key's cell, or the free cell it would take
+  const KeyCell* FindKey(uint32_t key) const;  // nullptr when absent
+  // Adds a posting unless the key already has max_postings_ live ones.
   bool InsertEntry(uint32_t key, uint32_t slot);
+  // Adds a posting to `cell` (from FindKey), without checks.
+  void AddPosting(KeyCell* cell, uint32_t key, uint32_t slot);
   void IdMapPut(uint64_t id_hash, uint32_t slot);
-  // Drops dead slots and entries; sizes the tables for `extra` more entries.
+  // Drops dead slots, postings and keys; sizes the tables for `extra` more entries.
   void Rehash(size_t extra_entries, size_t extra_slots);
 
   uint32_t max_postings_;
   uint32_t min_bucket_ = 0;
   std::vector<Slot> slots_;
-  std::vector<Entry> table_;      // size: power of two (or empty)
-  std::vector<uint32_t> id_map_;  // slot per cell, kEmpty when free; power of two
-  size_t table_used_ = 0;         // occupied cells, dead included
+  std::vector<KeyCell> keys_;     // distinct keys, open addressing (or empty)
+  std::vector<Node> nodes_;       // postings of keys held by more than one article
+  std::vector<uint32_t> id_map_;  // slot per cell, kEmpty when free
+  size_t keys_used_ = 0;          // occupied key cells, keys without live postings included
+  size_t postings_ = 0;           // postings, dead included
   size_t id_used_ = 0;
   size_t live_slots_ = 0;
   size_t live_entries_ = 0;

@@ -197,6 +197,33 @@ uint64_t FinalMix(uint64_t x) {
   return x;
 }
 
+// Sorts values that are uniformly distributed over [0, max] (hash values): one counting pass
+// on the top 8 bits of that range, then an insertion sort that only fixes order inside each of
+// the 256 buckets, O(n) expected for the few hundred values of an article instead of
+// O(n log n). Any input is sorted correctly; skewed input is only slower.
+template <class T>
+void SortUniform(std::vector<T>* v, std::vector<T>* scratch, T max) {
+  const size_t n = v->size();
+  if (n < 64) {
+    std::sort(v->begin(), v->end());
+    return;
+  }
+  int shift = 0;  // (max >> shift) < 256
+  while ((max >> shift) > 255) ++shift;
+  size_t start[257] = {};
+  for (T x : *v) ++start[(x >> shift) + 1];
+  for (size_t b = 1; b <= 256; ++b) start[b] += start[b - 1];
+  scratch->resize(n);
+  for (T x : *v) (*scratch)[start[x >> shift]++] = x;
+  for (size_t i = 1; i < n; ++i) {
+    const T x = (*scratch)[i];
+    size_t j = i;
+    for (; j > 0 && (*scratch)[j - 1] > x; --j) (*scratch)[j] = (*scratch)[j - 1];
+    (*scratch)[j] = x;
+  }
+  v->swap(*scratch);
+}
+
 }  // namespace
 
 void ForEachToken(std::string_view text, const std::function<void(std::string_view)>& emit) {
@@ -221,8 +248,23 @@ void SignatureBuilder::Build(std::string_view text, Signature* out) {
       XXH3_64bits_withSeed(token_hashes_.data(), n * sizeof(uint64_t), 0x6e657773666c6f77ULL);
   // A text shorter than one shingle is one shingle of all its words.
   const size_t k = std::min(n, static_cast<size_t>(options_.shingle_words));
-  shingles_.clear();
-  for (size_t i = 0; i + k <= n; ++i) {
+  const size_t positions = n - k + 1;
+  out->shingles = static_cast<uint32_t>(positions);
+  // Keys come from the max_keys smallest distinct shingle hashes. Hashes are uniform, so the
+  // smallest ones are below a threshold that about 4 * max_keys of `positions` values pass:
+  // only those are kept and sorted. Repeated shingles can leave fewer than max_keys distinct
+  // ones under it; then every shingle is sorted (rare, and the same result either way).
+  const size_t max_keys = static_cast<size_t>(std::max(options_.index_keys, options_.query_keys));
+  const uint64_t threshold =
+      positions <= 4 * max_keys ? UINT64_MAX : (UINT64_MAX / positions) * (4 * max_keys);
+  const uint64_t sample_mask = static_cast<uint64_t>(options_.sample_rate) - 1;
+  // Branch-free selection: every value is written, the count advances only for the kept ones
+  // (which ones are kept is random, so a branch would be mispredicted often).
+  shingles_.resize(positions);
+  low_.resize(positions);
+  samples_.resize(positions);
+  size_t lows = 0, samples = 0;
+  for (size_t i = 0; i < positions; ++i) {
     // Token hashes are already XXH3 outputs: an order-sensitive combination and one strong
     // finaliser is enough, and several times cheaper than hashing the k*8 bytes again.
     uint64_t h = 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(k);
@@ -230,47 +272,53 @@ void SignatureBuilder::Build(std::string_view text, Signature* out) {
       h = (h ^ token_hashes_[i + j]) * 0xbf58476d1ce4e5b9ULL;
       h = (h << 27) | (h >> 37);
     }
-    shingles_.push_back(FinalMix(h));
+    h = FinalMix(h);
+    shingles_[i] = h;
+    // Samples: the shingles whose low bits are zero (the same subset in every article).
+    samples_[samples] = static_cast<uint32_t>(h >> 32);
+    samples += (h & sample_mask) == 0 ? 1 : 0;
+    low_[lows] = h;
+    lows += h <= threshold ? 1 : 0;
   }
-  out->shingles = static_cast<uint32_t>(shingles_.size());
-  // Samples: the shingles whose low bits are zero (the same subset in every article).
-  const uint64_t sample_mask = static_cast<uint64_t>(options_.sample_rate) - 1;
-  for (uint64_t h : shingles_) {
-    if ((h & sample_mask) == 0) out->samples.push_back(static_cast<uint32_t>(h >> 32));
-  }
-  std::sort(out->samples.begin(), out->samples.end());
-  out->samples.erase(std::unique(out->samples.begin(), out->samples.end()), out->samples.end());
-  // Keys: the smallest distinct high halves. Selecting a few more than needed and sorting only
-  // those avoids sorting every shingle; repeated shingles may leave too few, then sort all.
-  const size_t max_keys = static_cast<size_t>(std::max(options_.index_keys, options_.query_keys));
-  auto take_keys = [&](size_t upto) {
-    std::sort(shingles_.begin(), shingles_.begin() + upto);
+  samples_.resize(samples);
+  SortUniform<uint32_t>(&samples_, &sort_scratch32_, UINT32_MAX);
+  out->samples.assign(samples_.begin(), std::unique(samples_.begin(), samples_.end()));
+  auto take_keys = [&](std::vector<uint64_t>* from) {
     out->keys.clear();
-    for (size_t i = 0; i < upto && out->keys.size() < max_keys; ++i) {
-      const auto key = static_cast<uint32_t>(shingles_[i] >> 32);
-      if (out->keys.empty() || out->keys.back() != key) out->keys.push_back(key);
+    for (size_t i = 0; i < from->size() && out->keys.size() < max_keys; ++i) {
+      if (i > 0 && (*from)[i] == (*from)[i - 1]) continue;  // the same shingle again
+      // The low half: the high half of the smallest hashes is mostly zero bits (see Signature).
+      const auto key = static_cast<uint32_t>((*from)[i]);
+      if (std::find(out->keys.begin(), out->keys.end(), key) == out->keys.end()) {
+        out->keys.push_back(key);
+      }
     }
   };
-  const size_t pick = std::min(shingles_.size(), max_keys * 2);
-  if (pick < shingles_.size()) {
-    std::nth_element(shingles_.begin(), shingles_.begin() + pick, shingles_.end());
+  low_.resize(lows);
+  SortUniform<uint64_t>(&low_, &sort_scratch64_, threshold);
+  take_keys(&low_);
+  if (out->keys.size() < max_keys && lows < positions) {
+    std::sort(shingles_.begin(), shingles_.end());
+    take_keys(&shingles_);
   }
-  take_keys(pick);
-  if (out->keys.size() < max_keys && pick < shingles_.size()) take_keys(shingles_.size());
 }
 
 size_t IntersectionSize(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
-  size_t i = 0, j = 0, n = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++n;
-      ++i;
-      ++j;
-    }
+  // Branch-free merge: which side advances is random for hash values, so branches on it would
+  // be mispredicted about half the time.
+  const uint32_t* x = a.data();
+  const uint32_t* y = b.data();
+  const uint32_t* const xe = x + a.size();
+  const uint32_t* const ye = y + b.size();
+  size_t n = 0;
+  while (x < xe && y < ye) {
+    // Sign-bit arithmetic rather than comparisons, which the compiler turns back into branches.
+    const int64_t diff = static_cast<int64_t>(*x) - static_cast<int64_t>(*y);
+    const auto step_x = static_cast<size_t>(static_cast<uint64_t>(diff - 1) >> 63);   // x <= y
+    const auto step_y = static_cast<size_t>(static_cast<uint64_t>(-diff - 1) >> 63);  // y <= x
+    n += step_x & step_y;
+    x += step_x;
+    y += step_y;
   }
   return n;
 }

@@ -5,9 +5,10 @@
 // other punctuation or space folded to one word break ("Kim Jong-un" == "Kim Jong Un"). Han,
 // kana and other unspaced scripts become one token per character, so shingles stay short.
 // Signature: the hash of the normalised token sequence (exact copies), word k-shingle hashes,
-// the smallest distinct shingle keys (bottom-k sketch: the LSH keys of the in-memory index) and the
-// shingle keys kept by hash-threshold sampling (1 in `sample_rate`, the same subset for every
-// article, so set containment of samples estimates containment of the full shingle sets). Pure
+// keys of the smallest distinct shingle hashes (bottom-k sketch: the LSH keys of the in-memory
+// index) and the shingle keys kept by hash-threshold sampling (1 in `sample_rate`, the same
+// subset for every article, so set containment of samples estimates containment of the full
+// shingle sets). Pure
 // functions of their input; SignatureBuilder keeps scratch buffers: one per worker, not
 // thread-safe, allocates only when a text is larger than any before.
 #pragma once
@@ -33,10 +34,12 @@ struct Signature {
   uint64_t text_hash = 0;  // hash of the normalised token sequence; 0 when no tokens
   uint32_t tokens = 0;     // normalised words in the text
   uint32_t shingles = 0;   // shingle positions (k-word windows)
-  // The query_keys smallest distinct shingle keys, ascending; the first index_keys of them are
-  // indexed. Looking up more keys than are indexed finds a short indexed text inside a long
-  // new one: its few smallest keys rank low in the long text too, but not among the very
-  // smallest.
+  // The keys of the query_keys smallest distinct shingle hashes, in hash order; the first
+  // index_keys of them are indexed. A key is the low 32 bits of the hash: the smallest hashes
+  // have their high bits zero, so the high half would carry only ~28 bits and, in an index of
+  // millions, alias unrelated shingles (each alias costs a verification read). Looking up more
+  // keys than are indexed finds a short indexed text inside a long new one: its few smallest
+  // keys rank low in the long text too, but not among the very smallest.
   std::vector<uint32_t> keys;
   std::vector<uint32_t> samples;  // sampled shingle keys, ascending, distinct
   void Clear() {
@@ -60,6 +63,10 @@ class SignatureBuilder {
   SignatureOptions options_;
   std::vector<uint64_t> token_hashes_;
   std::vector<uint64_t> shingles_;
+  std::vector<uint64_t> low_;  // shingle hashes under the key threshold
+  std::vector<uint32_t> samples_;
+  std::vector<uint64_t> sort_scratch64_;
+  std::vector<uint32_t> sort_scratch32_;
 };
 
 // |a ∩ b| of two ascending, distinct key lists.

@@ -1,7 +1,7 @@
-// The dedup stage's persisted state: key layout and value encodings (format version 1).
+// The dedup stage's persisted state: key layout and value encodings (format version 2).
 //
 // Every key starts with "dedup/" (the store is shared with other stages), then one letter:
-//   dedup/m/format                      -> "1"            layout version
+//   dedup/m/format                      -> "2"            layout version
 //   dedup/m/watermark                   -> be64 ms       largest (clamped) event time seen
 //   dedup/r/<bucket be32><idhash be64>  -> ArticleRecord the verdict and verification samples
 //   dedup/k/<bucket be32><idhash be64>  -> IndexEntry    what Prepare needs to rebuild the index
@@ -24,7 +24,9 @@ namespace newsflow::dedup {
 
 inline constexpr std::string_view kFormatKey = "dedup/m/format";
 inline constexpr std::string_view kWatermarkKey = "dedup/m/watermark";
-inline constexpr std::string_view kFormatVersion = "1";
+// 2: index keys are the low 32 bits of a shingle hash (1: the high 32 bits, which the bottom-k
+// selection leaves with few significant bits). A state of another format is refused.
+inline constexpr std::string_view kFormatVersion = "2";
 inline constexpr char kRecordKind = 'r';
 inline constexpr char kIndexKind = 'k';
 

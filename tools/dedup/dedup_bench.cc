@@ -3,15 +3,22 @@
 //   dedup-bench [--preload N] [--measure M] [--text-bytes B] [--copies SHARE]
 //               [--state-dir DIR | --memory] [--options YAML]
 //   dedup-bench --index-only N [--index-keys K]
+//   dedup-bench --signature-only M [--text-bytes B]
 // --id-prefix P (default "bench-") names the articles: a second run over a kept --state-dir
 // with another prefix measures new articles against the reopened index; with the same prefix,
-// the reprocessing of decided ids.
+// the reprocessing of decided ids. --indexed N says that the kept state already holds the N
+// texts of an earlier `--preload N` run: the preload is skipped and the measured texts (new
+// ones and edited copies) are drawn as if it had just run, so profiling the measured part at 1
+// million costs the index rebuild instead of the preload. --block-cache-mb sets the RocksDB
+// block cache (default: state::RocksOptions'), which verification reads depend on.
 //
 // Indexes N synthetic articles (~B bytes of Zipf-distributed words each, event times spread
 // over 20 days so none expires), then times M more on one thread, of which SHARE are edited
 // copies of indexed ones (the verification path). State is RocksDB (state::OpenRocksStore) in
 // DIR (default: a fresh directory under /tmp, removed at the end), or memory. Prints articles/s
 // and the process RSS after the preload and at the end.
+// --signature-only M times only the per-article signature (normalise, hash, shingle, keys,
+// samples) over M texts: the part of the stage that runs in parallel outside its mutex.
 // --index-only fills just the in-memory LshIndex with N articles of K random keys each (what
 // the stage holds per article: the RocksDB side is bounded by its block cache and memtables)
 // and prints RSS every million: the memory figure at 10 million without writing 10 GB.
@@ -32,6 +39,7 @@
 
 #include "stages/dedup/dedup_stage.h"
 #include "stages/dedup/lsh_index.h"
+#include "stages/dedup/shingles.h"
 #include "state/rocks_store.h"
 #include "state/store.h"
 
@@ -121,6 +129,54 @@ std::string Edit(std::string text, uint64_t seed) {
   return "Updated: breaking news headline\n\n" + text;
 }
 
+// Counts the stage's store reads and writes (reads are the verification of candidates).
+class CountingStore final : public state::Store {
+ public:
+  explicit CountingStore(std::unique_ptr<state::Store> inner) : inner_(std::move(inner)) {}
+  Result<std::optional<std::string>> Get(std::string_view key) override {
+    ++gets;
+    return inner_->Get(key);
+  }
+  Status Write(const state::WriteBatch& batch) override {
+    ++writes;
+    return inner_->Write(batch);
+  }
+  Status Scan(std::string_view begin, std::string_view end,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    return inner_->Scan(begin, end, fn);
+  }
+  state::StoreStats Stats() override { return inner_->Stats(); }
+  long gets = 0, writes = 0;
+
+ private:
+  std::unique_ptr<state::Store> inner_;
+};
+
+int SignatureOnly(long m, size_t text_bytes) {
+  TextGen gen;
+  std::vector<std::string> texts;
+  for (long i = 0; i < std::min(m, 2000L); ++i)
+    texts.push_back(gen.Text(static_cast<uint64_t>(i), text_bytes));
+  dedup::SignatureOptions options;
+  options.sample_rate = 4;  // the stage's defaults
+  options.max_tokens = 200000;
+  dedup::SignatureBuilder builder(options);
+  dedup::Signature sig;
+  uint64_t check = 0;
+  const double cpu0 = ThreadCpuSeconds();
+  for (long i = 0; i < m; ++i) {
+    builder.Build(texts[static_cast<size_t>(i) % texts.size()], &sig);
+    check += sig.keys.size() + sig.samples.size();
+  }
+  const double cpu = ThreadCpuSeconds() - cpu0;
+  std::printf(
+      "signature-only: %ld texts of %zu bytes: %.2f us/article (thread CPU time), "
+      "%.0f articles/s per core (%.1f keys + samples per article)\n",
+      m, text_bytes, cpu * 1e6 / static_cast<double>(m), static_cast<double>(m) / cpu,
+      static_cast<double>(check) / static_cast<double>(m));
+  return 0;
+}
+
 int IndexOnly(long n, int keys) {
   const double rss0 = RssMiB();
   dedup::LshIndex index(64);
@@ -128,8 +184,8 @@ int IndexOnly(long n, int keys) {
   std::vector<uint32_t> k(static_cast<size_t>(keys));
   const auto t0 = std::chrono::steady_clock::now();
   for (long i = 0; i < n; ++i) {
-    // Bottom-k keys are the smallest hash values: small numbers, as in the stage.
-    for (auto& v : k) v = static_cast<uint32_t>(rng() >> 37);
+    // Keys are the low halves of the smallest shingle hashes: uniform 32-bit values.
+    for (auto& v : k) v = static_cast<uint32_t>(rng());
     std::sort(k.begin(), k.end());
     index.Insert(rng(), static_cast<uint32_t>(i / 500000), k);
     if ((i + 1) % 1000000 == 0) {
@@ -157,6 +213,9 @@ int main(int argc, char** argv) {
   long index_only = 0;
   std::string id_prefix = "bench-";
   int index_keys = 16;
+  long indexed = 0;
+  long signature_only = 0;
+  long block_cache_mb = 0;  // 0: state::RocksOptions' default
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -178,16 +237,30 @@ int main(int argc, char** argv) {
       id_prefix = next();
     } else if (a == "--index-only") {
       index_only = std::stol(next());
+    } else if (a == "--block-cache-mb") {
+      block_cache_mb = std::stol(next());
+    } else if (a == "--signature-only") {
+      signature_only = std::stol(next());
+    } else if (a == "--indexed") {
+      indexed = std::stol(next());
     } else if (a == "--index-keys") {
       index_keys = std::stoi(next());
     } else {
       std::cerr << "usage: dedup-bench [--preload N] [--measure M] [--text-bytes B] "
                    "[--copies SHARE] [--state-dir DIR | --memory] [--options YAML]\n"
-                   "       dedup-bench --index-only N [--index-keys K]\n";
+                   "                   [--id-prefix P] [--indexed N] [--block-cache-mb MB]\n"
+                   "       dedup-bench --index-only N [--index-keys K]\n"
+                   "       dedup-bench --signature-only M [--text-bytes B]\n";
       return 2;
     }
   }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines appear as they are printed
   if (index_only > 0) return IndexOnly(index_only, index_keys);
+  if (signature_only > 0) return SignatureOnly(signature_only, text_bytes);
+  if (indexed > 0 && (state_dir.empty() || preload > 0)) {
+    std::cerr << "--indexed needs --state-dir (a kept state) and --preload 0\n";
+    return 2;
+  }
   bool remove_dir = false;
   if (!memory && state_dir.empty()) {
     state_dir = (fs::temp_directory_path() / ("dedup-bench-" + std::to_string(getpid()))).string();
@@ -199,6 +272,7 @@ int main(int argc, char** argv) {
   } else {
     state::RocksOptions ro;
     ro.dir = state_dir;
+    if (block_cache_mb > 0) ro.block_cache_mb = block_cache_mb;
     auto s = state::OpenRocksStore(ro);
     if (!s.ok()) {
       std::cerr << s.error().message << "\n";
@@ -206,6 +280,9 @@ int main(int argc, char** argv) {
     }
     store = std::move(s).value();
   }
+  auto counting = std::make_unique<CountingStore>(std::move(store));
+  CountingStore* counts = counting.get();
+  store = std::move(counting);
   prometheus::Registry registry;
   auto factory = MakeDedupStageFactory();
   config::Errors errors;
@@ -228,7 +305,8 @@ int main(int argc, char** argv) {
   StageContext ctx;
   TextGen gen;
   Article a;
-  const long total = preload + measure;
+  const long base = preload + indexed;  // texts 0..base-1 are in the index
+  const long total = base + measure;
   auto process = [&](long n, std::string text) {
     a.Clear();
     a.id = id_prefix + std::to_string(n);
@@ -264,19 +342,20 @@ int main(int argc, char** argv) {
   std::mt19937_64 rng(99);
   long copy_count = 0;
   for (long i = 0; i < measure; ++i) {
-    const long n = preload + i;
-    if (preload > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < copies) {
-      texts.push_back(Edit(gen.Text(rng() % preload, text_bytes), n));
+    const long n = base + i;
+    if (base > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < copies) {
+      texts.push_back(Edit(gen.Text(rng() % base, text_bytes), n));
       ++copy_count;
     } else {
       texts.push_back(gen.Text(n, text_bytes));
     }
   }
   long dup = 0;
+  const long gets0 = counts->gets;
   const auto m0 = std::chrono::steady_clock::now();
   const double cpu0 = ThreadCpuSeconds();
   for (long i = 0; i < measure; ++i) {
-    if (!process(preload + i, std::move(texts[i]))) {
+    if (!process(base + i, std::move(texts[i]))) {
       std::cerr << "measure failed at " << i << "\n";
       return 1;
     }
@@ -288,7 +367,10 @@ int main(int argc, char** argv) {
       "measured %ld articles (%ld edited copies, %ld found as duplicates) with %ld "
       "indexed:\n  %.0f articles/s per core (thread CPU time, %.1f us/article); "
       "%.0f articles/s wall clock on one thread (machine load shared)\n",
-      measure, copy_count, dup, preload, measure / cpu, cpu * 1e6 / measure, measure / ms);
+      measure, copy_count, dup, base, measure / cpu, cpu * 1e6 / measure, measure / ms);
+  std::printf(
+      "  %.2f store reads per article (candidate verification)\n",
+      static_cast<double>(counts->gets - gets0) / static_cast<double>(std::max(1L, measure)));
   const std::string metrics = prometheus::TextSerializer().Serialize(registry.Collect());
   for (const char* name : {"newsflow_dedup_index_entries ", "newsflow_dedup_index_keys ",
                            "newsflow_dedup_index_memory_bytes "}) {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -421,6 +422,97 @@ TEST_CASE("LshIndex: lookup, replacement, expiry and rehash", "[unit]") {
   CHECK(index.live_articles() == 2000);
 }
 
+// A plain model of the index semantics: every posting a list, every question a full scan.
+struct IndexModel {
+  struct Item {
+    uint64_t id_hash;
+    uint32_t bucket;
+    bool replaced = false;
+    std::vector<uint32_t> keys;  // the keys it was posted under
+  };
+  uint32_t max_postings;
+  uint32_t min_bucket = 0;
+  std::vector<Item> items;  // insertion order
+  bool Live(const Item& it) const { return !it.replaced && it.bucket >= min_bucket; }
+  uint32_t Holders(uint32_t key) const {
+    uint32_t n = 0;
+    for (const Item& it : items) {
+      if (Live(it) && std::count(it.keys.begin(), it.keys.end(), key)) ++n;
+    }
+    return n;
+  }
+  void Insert(uint64_t id, uint32_t bucket, const std::vector<uint32_t>& keys) {
+    for (Item& it : items) {
+      if (it.id_hash == id && Live(it)) it.replaced = true;
+    }
+    Item item{id, bucket, false, {}};
+    for (uint32_t k : keys) {
+      if (Holders(k) < max_postings) item.keys.push_back(k);
+    }
+    items.push_back(item);
+  }
+  std::vector<dedup::Candidate> Lookup(const std::vector<uint32_t>& keys, uint32_t rare) const {
+    std::vector<dedup::Candidate> out;
+    for (const Item& it : items) {
+      if (!Live(it)) continue;
+      dedup::Candidate c{it.id_hash, it.bucket, 0, 0};
+      for (uint32_t k : keys) {
+        if (!std::count(it.keys.begin(), it.keys.end(), k)) continue;
+        ++c.shared_keys;
+        if (Holders(k) <= rare) ++c.rare_keys;
+      }
+      if (c.shared_keys) out.push_back(c);
+    }
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      if (a.shared_keys != b.shared_keys) return a.shared_keys > b.shared_keys;
+      return a.rare_keys > b.rare_keys;
+    });
+    return out;
+  }
+};
+
+TEST_CASE("LshIndex: random inserts, replacements and expiry agree with a plain model",
+          "[unit]") {
+  for (uint32_t max_postings : {1u, 3u, 64u}) {
+    dedup::LshIndex index(max_postings);
+    IndexModel model{max_postings, 0, {}};
+    std::mt19937_64 rng(max_postings);
+    std::vector<uint64_t> scratch;
+    std::vector<dedup::Candidate> out;
+    uint32_t bucket = 0;
+    for (int step = 0; step < 6000; ++step) {
+      // Few distinct keys and ids: frequent keys, saturated keys and replaced ids are common.
+      std::vector<uint32_t> keys;
+      for (int k = 0; k < 5; ++k) keys.push_back(static_cast<uint32_t>(rng() % 300));
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      const uint64_t id = rng() % 2500;
+      if (step % 500 == 499) {
+        bucket += 1;
+        index.ExpireBefore(bucket > 3 ? bucket - 3 : 0);
+        model.min_bucket = std::max(model.min_bucket, bucket > 3 ? bucket - 3 : 0);
+      }
+      index.Insert(id, bucket, keys);
+      model.Insert(id, bucket, keys);
+      if (step % 37 == 0) {
+        const uint32_t rare = 1 + static_cast<uint32_t>(rng() % 4);
+        index.Lookup(keys, rare, &scratch, &out);
+        const auto want = model.Lookup(keys, rare);
+        REQUIRE(out.size() == want.size());
+        for (size_t i = 0; i < out.size(); ++i) {
+          CHECK(out[i].id_hash == want[i].id_hash);
+          CHECK(out[i].bucket == want[i].bucket);
+          CHECK(out[i].shared_keys == want[i].shared_keys);
+          CHECK(out[i].rare_keys == want[i].rare_keys);
+        }
+        size_t live = 0;
+        for (const auto& it : model.items) live += model.Live(it) ? 1 : 0;
+        CHECK(index.live_articles() == live);
+      }
+    }
+  }
+}
+
 TEST_CASE("Fixture: wire copies through RecordProcessor, as the daemon runs them", "[unit]") {
   const auto dir = newsflow::testing::SourceDir() / "tests" / "testdata" / "dedup";
   std::istringstream input(newsflow::testing::ReadFile(dir / "wire_copies.jsonl"));
@@ -511,7 +603,7 @@ TEST_CASE("Storage errors are fatal (state_error) and change nothing", "[unit]")
 TEST_CASE("Corrupt or foreign state fails Prepare with a message", "[unit]") {
   auto store = state::MakeMemoryStore();
   state::WriteBatch batch;
-  batch.Put(dedup::kFormatKey, "1");
+  batch.Put(dedup::kFormatKey, dedup::kFormatVersion);
   batch.Put(dedup::ArticleKey('k', 5, 9), "garbage");
   REQUIRE(store->Write(batch).ok());
   DedupHarness h;
@@ -521,4 +613,11 @@ TEST_CASE("Corrupt or foreign state fails Prepare with a message", "[unit]") {
   REQUIRE(store->Write(other).ok());
   DedupHarness h2;
   CHECK(h2.Start("{}", store.get()).find("format") != std::string::npos);
+  // A state of format 1 (index keys of another derivation) is refused, not misread.
+  state::WriteBatch v1;
+  v1.Put(dedup::kFormatKey, "1");
+  REQUIRE(store->Write(v1).ok());
+  DedupHarness h3;
+  const std::string v1_error = h3.Start("{}", store.get());
+  CHECK(v1_error.find("state format 1 is not 2") != std::string::npos);
 }
