@@ -111,11 +111,13 @@ class Detector {
   // like the model's languages), with n-grams of orders [min_order, max_order] (positions with
   // fewer preceding letters in their word are skipped); stops early once the best
   // candidate leads the second by `stop_margin` (0: never); with `stop_outside_group` (model_
-  // only), once it leads every candidate outside its close group by that much.
+  // only), once it leads every candidate outside its close group by that much. `table`: the
+  // group's GroupTable of `model`, used when `candidates` are exactly its languages (the same
+  // sums, from a small table instead of the model's).
   void ScoreNgrams(const NgramModel& model, const std::vector<int>& candidates, Scratch* s,
                    std::vector<double>* scores, uint32_t max_order = kMaxNgramOrder,
-                   uint32_t min_order = 1, double stop_margin = 0,
-                   bool stop_outside_group = false) const;
+                   uint32_t min_order = 1, double stop_margin = 0, bool stop_outside_group = false,
+                   const GroupTable* table = nullptr) const;
   // Adds the whole-word log-likelihood of s->tok under `model` (when it has word entries).
   void ScoreWords(const NgramModel& model, const std::vector<int>& candidates, Scratch* s,
                   std::vector<double>* scores) const;
@@ -135,6 +137,10 @@ class Detector {
   std::vector<int> group_of_language_;    // model index -> groups_ index or -1
   std::unique_ptr<NgramModel> group_model_;
   std::vector<int> group_model_index_;  // model index -> group_model_ index or -1
+  // Per groups_ entry: the group's n-grams of model_ and of group_model_ (its members in the
+  // group model's indices, same order), null where a group has too many members.
+  std::vector<std::unique_ptr<GroupTable>> model_tables_;
+  std::vector<std::unique_ptr<GroupTable>> group_model_tables_;
 };
 
 }  // namespace newsflow::language

@@ -123,6 +123,14 @@ Result<std::unique_ptr<NgramModel>> NgramModel::Load(const std::string& path) {
   for (uint64_t i = 0; i < model->num_postings_; ++i) {
     if (model->postings_[i].language >= num_languages) return corrupt("posting language");
   }
+  // A single posting moves into its slot (see Postings()); the buffer is the model's own copy.
+  Slot* slots = reinterpret_cast<Slot*>(base + pos);
+  for (uint64_t i = 0; i < num_slots; ++i) {
+    if (slots[i].key != 0 && slots[i].count == 1) {
+      const NgramPosting posting = model->postings_[slots[i].begin];
+      slots[i].posting = posting;
+    }
+  }
   return model;
 }
 
@@ -131,6 +139,54 @@ int NgramModel::LanguageIndex(std::string_view code) const {
     if (languages_[i] == code) return static_cast<int>(i);
   }
   return -1;
+}
+
+std::vector<std::unique_ptr<GroupTable>> GroupTable::Build(
+    const NgramModel& model, const std::vector<std::vector<int>>& groups) {
+  std::vector<std::unique_ptr<GroupTable>> tables(groups.size());
+  // For each model language, its (group, position) pairs: a language can be in two groups.
+  std::vector<std::vector<std::pair<size_t, size_t>>> member_of(model.languages().size());
+  for (size_t g = 0; g < groups.size(); ++g) {
+    if (groups[g].empty() || groups[g].size() > kMaxGroupTableLanguages) continue;
+    tables[g] = std::unique_ptr<GroupTable>(new GroupTable());
+    tables[g]->languages_ = groups[g];
+    for (size_t j = 0; j < groups[g].size(); ++j) member_of[groups[g][j]].push_back({g, j});
+  }
+  // Two passes over the model: count each group's keys, then fill the tables.
+  std::vector<size_t> keys(groups.size(), 0);
+  std::vector<uint64_t> last_key(groups.size(), 0);
+  model.ForEachKey([&](uint64_t key, std::span<const NgramPosting> postings) {
+    for (const NgramPosting& p : postings) {
+      for (const auto& [g, j] : member_of[p.language]) {
+        if (last_key[g] != key) {
+          last_key[g] = key;
+          ++keys[g];
+        }
+      }
+    }
+  });
+  for (size_t g = 0; g < groups.size(); ++g) {
+    // Load at most 0.8: linear probing stays short over 16-byte slots, four to a cache line.
+    if (tables[g]) tables[g]->slots_.assign(keys[g] * 5 / 4 + 1, Slot{});
+  }
+  model.ForEachKey([&](uint64_t key, std::span<const NgramPosting> postings) {
+    for (const NgramPosting& p : postings) {
+      for (const auto& [g, j] : member_of[p.language]) {
+        GroupTable& t = *tables[g];
+        size_t i = t.Home(key);
+        while (t.slots_[i].key != 0 && t.slots_[i].key != key) {
+          if (++i == t.slots_.size()) i = 0;
+        }
+        Slot& slot = t.slots_[i];
+        if (slot.key == 0) {
+          slot.key = key;
+          for (int16_t& v : slot.log_prob_milli) v = kAbsent;
+        }
+        slot.log_prob_milli[j] = p.log_prob_milli;
+      }
+    }
+  });
+  return tables;
 }
 
 int NgramModelBuilder::AddLanguage(const std::string& code) {

@@ -151,6 +151,97 @@ TEST_CASE("n-gram model file round-trips and rejects corruption", "[unit]") {
   CHECK_FALSE(newsflow::language::NgramModel::Load((dir.path() / "absent").string()).ok());
 }
 
+// Every key of `model` that a language of `group` knows is in its table, with the same values;
+// the others are not. Returns the number of keys checked.
+size_t CheckGroupTable(const newsflow::language::NgramModel& model,
+                       const newsflow::language::GroupTable& table, const std::vector<int>& group) {
+  using newsflow::language::GroupTable;
+  REQUIRE(table.languages() == group);
+  size_t checked = 0;
+  model.ForEachKey([&](uint64_t key, std::span<const newsflow::language::NgramPosting> postings) {
+    std::vector<int16_t> expected(group.size(), GroupTable::kAbsent);
+    bool any = false;
+    for (const auto& p : postings) {
+      for (size_t j = 0; j < group.size(); ++j) {
+        if (p.language == group[j]) {
+          expected[j] = p.log_prob_milli;
+          any = true;
+        }
+      }
+    }
+    const int16_t* values = table.Find(key);
+    if (!any) {
+      if (values != nullptr) FAIL("key " << key << " is in the table but not in the group");
+      return;
+    }
+    if (values == nullptr) FAIL("key " << key << " is missing from the table");
+    if (std::vector<int16_t>(values, values + group.size()) != expected) {
+      FAIL("key " << key << " has other values in the table");
+    }
+    ++checked;
+  });
+  return checked;
+}
+
+TEST_CASE("single postings are found in their slot; group tables hold the model's values",
+          "[unit]") {
+  newsflow::testing::TempDir dir;
+  const std::string path = (dir.path() / "m.bin").string();
+  newsflow::language::NgramModelBuilder b;
+  const int en = b.AddLanguage("en");
+  const int de = b.AddLanguage("de");
+  const int nl = b.AddLanguage("nl");
+  b.Add("th", en, -1.5);
+  b.Add("th", de, -6.0);
+  b.Add("th", nl, -4.0);
+  b.Add("sch", de, -0.5);  // one posting: moved into its slot by Load()
+  b.Add("ij", nl, -2.25);
+  b.Add("ing", en, -0.75);
+  b.Add("e", en, -2.0);
+  b.Add("e", nl, -1.0);
+  REQUIRE(b.Write(path).ok());
+  auto m = newsflow::language::NgramModel::Load(path);
+  REQUIRE(m.ok());
+  const auto& model = *m.value();
+  REQUIRE(model.Find("ij").size() == 1);
+  CHECK(model.Find("ij")[0].language == nl);
+  CHECK(model.Find("ij")[0].log_prob_milli == -2250);
+  REQUIRE(model.Find("th").size() == 3);
+  CHECK(model.Find("th")[2].log_prob_milli == -4000);
+  size_t keys = 0;
+  model.ForEachKey([&](uint64_t, auto postings) { keys += !postings.empty(); });
+  CHECK(keys == 5);
+
+  const std::vector<std::vector<int>> groups = {{de, nl}, {}, {nl, en, de}};
+  auto tables = newsflow::language::GroupTable::Build(model, groups);
+  REQUIRE(tables.size() == 3);
+  REQUIRE(tables[0] != nullptr);
+  CHECK(tables[1] == nullptr);  // an empty group has no table
+  REQUIRE(tables[2] != nullptr);
+  CHECK(CheckGroupTable(model, *tables[0], groups[0]) == 4);  // th, sch, ij, e; not ing
+  CHECK(CheckGroupTable(model, *tables[2], groups[2]) == 5);
+  const int16_t* ij = tables[0]->Find(newsflow::language::NgramKey("ij"));
+  REQUIRE(ij != nullptr);
+  CHECK(ij[0] == newsflow::language::GroupTable::kAbsent);
+  CHECK(ij[1] == -2250);
+  CHECK(tables[0]->Find(newsflow::language::NgramKey("ing")) == nullptr);
+  CHECK(tables[0]->Find(newsflow::language::NgramKey("xyz")) == nullptr);
+}
+
+TEST_CASE("a close group's table holds the built group model's values", "[unit]") {
+  auto m = newsflow::language::NgramModel::Load(ModelOptions().group_model);
+  REQUIRE(m.ok());
+  const auto& model = *m.value();
+  std::vector<int> group;
+  for (const char* code : {"bs", "hr", "sr"}) group.push_back(model.LanguageIndex(code));
+  REQUIRE(group[0] >= 0);
+  REQUIRE(group[1] >= 0);
+  REQUIRE(group[2] >= 0);
+  auto tables = newsflow::language::GroupTable::Build(model, {group});
+  REQUIRE(tables.at(0) != nullptr);
+  CHECK(CheckGroupTable(model, *tables[0], group) > 1000);
+}
+
 TEST_CASE("text without letters is und", "[unit]") {
   for (const Detector* d : {&Cld2OnlyDetector(), &SharedDetector()}) {
     for (const char* text :
