@@ -62,19 +62,29 @@ size_t CountCodePoints(std::string_view s) {
 
 char32_t DecodeUtf8MultiByte(std::string_view s, size_t i, size_t* len) {
   const auto c = static_cast<unsigned char>(s[i]);
-  const size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-  if (n == 1 || i + n > s.size()) {
-    *len = 1;
-    return 0xFFFD;
+  size_t n = 0;
+  char32_t cp = 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    cp = c & 0x07;
   }
-  char32_t cp = c & (0x3F >> (n - 1));
+  *len = 1;
+  if (n == 0 || i + n > s.size()) return 0xFFFD;
   for (size_t k = 1; k < n; ++k) {
     const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) {
-      *len = 1;
-      return 0xFFFD;
-    }
+    if ((cc & 0xC0) != 0x80) return 0xFFFD;
     cp = (cp << 6) | (cc & 0x3F);
+  }
+  // Overlong three- and four-byte forms, surrogates, beyond U+10FFFF.
+  if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+      (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+    return 0xFFFD;
   }
   *len = n;
   return cp;

@@ -24,10 +24,10 @@ void AppendUtf8(std::string* out, char32_t cp);
 char32_t DecodeUtf8MultiByte(std::string_view s, size_t i, size_t* len);
 
 // Decodes the code point starting at `s[i]` (i < s.size()) and sets `*len` to its length in
-// bytes. A byte that does not start a complete sequence (a stray continuation byte, a lead byte
-// without its continuation bytes, a sequence cut by the end of `s`) decodes as U+FFFD of length
-// 1, so any bytes can be walked and nothing is read past the end. Overlong forms and surrogates
-// are not rejected (RepairUtf8 does that at the input). ASCII is decoded inline.
+// bytes. A byte that does not start a well-formed sequence (a stray continuation byte, a lead
+// byte without its continuation bytes, a sequence cut by the end of `s`, an overlong form, a
+// surrogate, a value above U+10FFFF) decodes as U+FFFD of length 1, so any bytes can be walked
+// and nothing is read past the end. ASCII is decoded inline.
 inline char32_t DecodeUtf8(std::string_view s, size_t i, size_t* len) {
   const auto c = static_cast<unsigned char>(s[i]);
   if (c < 0x80) {

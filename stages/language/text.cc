@@ -3,6 +3,8 @@
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 
+#include "common/utf8.h"
+
 namespace newsflow::language {
 namespace {
 
@@ -73,24 +75,6 @@ Script ScriptOf(char32_t c) {
   }
 }
 
-void AppendUtf8(char32_t c, std::string* out) {
-  if (c < 0x80) {
-    out->push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
-
 }  // namespace
 
 const char* ScriptName(Script s) {
@@ -116,50 +100,6 @@ Script Tokenized::DominantScript() const {
     if (script_letters[i] > script_letters[best]) best = i;
   }
   return script_letters[best] == 0 ? Script::kOther : static_cast<Script>(best);
-}
-
-char32_t NextCodePoint(std::string_view s, size_t* pos) {
-  const auto b = [&s](size_t i) { return static_cast<unsigned char>(s[i]); };
-  const size_t i = *pos;
-  const unsigned char c0 = b(i);
-  if (c0 < 0x80) {
-    *pos = i + 1;
-    return c0;
-  }
-  int len = 0;
-  char32_t cp = 0;
-  if (c0 >= 0xC2 && c0 <= 0xDF) {
-    len = 2;
-    cp = c0 & 0x1F;
-  } else if (c0 >= 0xE0 && c0 <= 0xEF) {
-    len = 3;
-    cp = c0 & 0x0F;
-  } else if (c0 >= 0xF0 && c0 <= 0xF4) {
-    len = 4;
-    cp = c0 & 0x07;
-  } else {
-    *pos = i + 1;
-    return 0xFFFD;
-  }
-  if (i + len > s.size()) {
-    *pos = i + 1;
-    return 0xFFFD;
-  }
-  for (int k = 1; k < len; ++k) {
-    const unsigned char ck = b(i + k);
-    if ((ck & 0xC0) != 0x80) {
-      *pos = i + 1;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (ck & 0x3F);
-  }
-  if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-      (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-    *pos = i + 1;
-    return 0xFFFD;
-  }
-  *pos = i + len;
-  return cp;
 }
 
 void Tokenize(std::string_view text, size_t max_letters, Tokenized* out) {
@@ -198,7 +138,7 @@ void Tokenize(std::string_view text, size_t max_letters, Tokenized* out) {
       out->words.push_back({begin, begin});
       in_word = true;
     }
-    AppendUtf8(c, &out->letters);
+    AppendUtf8(&out->letters, c);
     out->offsets.push_back(static_cast<uint32_t>(out->letters.size()));
     ++out->script_letters[static_cast<size_t>(ScriptOf(c))];
     ++out->letter_count;

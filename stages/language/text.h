@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace newsflow::language {
 
 enum class Script : uint8_t {
@@ -74,8 +76,13 @@ struct Tokenized {
 // out->letter_count reaches `max_letters`. Invalid UTF-8 bytes are treated as separators.
 void Tokenize(std::string_view text, size_t max_letters, Tokenized* out);
 
-// Decodes one code point of valid or invalid UTF-8 at `*pos` and advances; invalid bytes give
-// U+FFFD and advance by one.
-char32_t NextCodePoint(std::string_view s, size_t* pos);
+// Decodes one code point of valid or invalid UTF-8 at `*pos` and advances (DecodeUtf8: invalid
+// bytes give U+FFFD and advance by one).
+inline char32_t NextCodePoint(std::string_view s, size_t* pos) {
+  size_t len = 0;
+  const char32_t c = DecodeUtf8(s, *pos, &len);
+  *pos += len;
+  return c;
+}
 
 }  // namespace newsflow::language

@@ -84,6 +84,9 @@ TEST_CASE("DecodeUtf8 walks any bytes without reading past the end", "[unit]") {
       {"\xC3(", {{0xFFFD, 1}, {U'(', 1}}},                       // lead without continuation
       {"x\xE2\x82", {{U'x', 1}, {0xFFFD, 1}, {0xFFFD, 1}}},      // cut by the end
       {"\xF0\x9F\x98", {{0xFFFD, 1}, {0xFFFD, 1}, {0xFFFD, 1}}},
+      {"\xC0\xAF", {{0xFFFD, 1}, {0xFFFD, 1}}},                  // overlong
+      {"\xED\xA0\x80", {{0xFFFD, 1}, {0xFFFD, 1}, {0xFFFD, 1}}},  // surrogate
+      {"\xF4\x90\x80\x80", {{0xFFFD, 1}, {0xFFFD, 1}, {0xFFFD, 1}, {0xFFFD, 1}}},
   };
   for (const auto& c : cases) {
     std::vector<std::pair<char32_t, size_t>> got;
