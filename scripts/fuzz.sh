@@ -38,6 +38,7 @@ while [ $# -gt 0 ]; do
 done
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 
+scripts/setup.sh --sanitizer-deps
 CC_BIN=$(command -v clang-14 || command -v clang)
 CXX_BIN=$(command -v clang++-14 || command -v clang++)
 start=$(date +%s)

@@ -32,6 +32,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+scripts/setup.sh --sanitizer-deps
 JOBS="${NEWSFLOW_JOBS:-2}"
 CC_BIN=$(command -v clang-14 || command -v clang)
 CXX_BIN=$(command -v clang++-14 || command -v clang++)
