@@ -7,12 +7,14 @@
 # Extra arguments go to ctest.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
 scripts/setup.sh
 
 PORT="${NEWSFLOW_TEST_KAFKA_PORT:-19092}"
 started=0
 cleanup() {
-  if [ "$started" = 1 ]; then scripts/kafka.sh stop --port "$PORT" --wipe >/dev/null 2>&1 || true; fi
+  # By absolute path: ctest runs from the build directory.
+  if [ "$started" = 1 ]; then "$ROOT/scripts/kafka.sh" stop --port "$PORT" --wipe >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 
