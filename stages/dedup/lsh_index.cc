@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/hash.h"
+
 namespace newsflow::dedup {
 namespace {
 
@@ -11,14 +13,6 @@ size_t Reduce(uint64_t hash, size_t n) {
   return static_cast<size_t>((static_cast<unsigned __int128>(hash) * n) >> 64);
 }
 
-uint64_t Mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
 
 constexpr double kMaxLoad = 0.8;      // rehash above this share of occupied cells
 constexpr double kTargetLoad = 0.55;  // share after a rehash
@@ -26,8 +20,8 @@ constexpr size_t kMinCells = 1024;
 
 }  // namespace
 
-size_t LshIndex::Home(uint32_t key) const { return Reduce(Mix(key), keys_.size()); }
-size_t LshIndex::IdHome(uint64_t id_hash) const { return Reduce(Mix(id_hash), id_map_.size()); }
+size_t LshIndex::Home(uint32_t key) const { return Reduce(Mix64(key), keys_.size()); }
+size_t LshIndex::IdHome(uint64_t id_hash) const { return Reduce(Mix64(id_hash), id_map_.size()); }
 
 uint32_t LshIndex::FindSlot(uint64_t id_hash) const {
   if (id_map_.empty()) return kEmpty;

@@ -7,6 +7,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "common/hash.h"
+
 namespace newsflow::dedup {
 namespace {
 
@@ -187,15 +189,6 @@ void Tokenize(std::string_view text, Emit&& emit) {
   if (token.size) emit(token.view());
 }
 
-// The 64-bit finaliser of MurmurHash3: every input bit affects every output bit.
-uint64_t FinalMix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
 
 // Sorts values that are uniformly distributed over [0, max] (hash values): one counting pass
 // on the top 8 bits of that range, then an insertion sort that only fixes order inside each of
@@ -272,7 +265,7 @@ void SignatureBuilder::Build(std::string_view text, Signature* out) {
       h = (h ^ token_hashes_[i + j]) * 0xbf58476d1ce4e5b9ULL;
       h = (h << 27) | (h >> 37);
     }
-    h = FinalMix(h);
+    h = Mix64(h);
     shingles_[i] = h;
     // Samples: the shingles whose low bits are zero (the same subset in every article).
     samples_[samples] = static_cast<uint32_t>(h >> 32);

@@ -10,7 +10,6 @@
 // Figures are printed, never asserted. Wall time is shown too (the machine may be shared).
 #include <simdjson.h>
 #include <yaml-cpp/yaml.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <cstdio>
@@ -24,33 +23,19 @@
 
 #include "config/section.h"
 #include "stages/clean/clean_stage.h"
+#include "tools/clean/files.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
+using newsflow::clean_tools::ReadAll;
+using newsflow::clean_tools::ReadGzip;
+
 double ThreadCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-std::string ReadGzip(const fs::path& p) {
-  std::string out;
-  gzFile f = gzopen(p.c_str(), "rb");
-  if (!f) return out;
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  return out;
-}
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 struct Record {

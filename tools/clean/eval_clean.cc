@@ -11,7 +11,6 @@
 // Exit status 0 when all ran (figures are printed, not asserted), 2 on missing data.
 #include <simdjson.h>
 #include <yaml-cpp/yaml.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -29,6 +28,7 @@
 #include "stages/core/chain.h"
 #include "stages/core/processor.h"
 #include "stages/core/registry.h"
+#include "tools/clean/files.h"
 #include "tools/clean/rouge.h"
 
 namespace fs = std::filesystem;
@@ -37,23 +37,8 @@ using newsflow::clean_tools::RougeScore;
 
 namespace {
 
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string ReadGzip(const fs::path& p) {
-  std::string out;
-  gzFile f = gzopen(p.c_str(), "rb");
-  if (!f) return out;
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  gzclose(f);
-  return out;
-}
+using newsflow::clean_tools::ReadAll;
+using newsflow::clean_tools::ReadGzip;
 
 using Bodies = std::map<std::string, std::vector<std::string>>;
 
