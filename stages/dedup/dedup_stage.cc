@@ -45,6 +45,17 @@ struct DedupOptions {
   // Smallest shingle keys looked up per article; more than are indexed, so that a short indexed
   // article inside a long new one is found. Range [4, 256], at least index_keys. Default: 48.
   int query_keys = 48;
+  // Per indexed article, 16-bit fingerprints of its first (smallest) this many verification
+  // samples are kept in memory (2 bytes each). A candidate that shares only one indexed key is
+  // read and verified only when at least check_matches of these are among the query's samples
+  // too: one shared shingle is what unrelated texts have by chance, while a real overlap of
+  // share c leaves each check sample in the query with probability ~c, whatever the two texts'
+  // lengths. A candidate with fewer check samples (a short text) is always verified. 0 turns
+  // the check off. Range [0, 64]. Default: 24.
+  int check_samples = 24;
+  // Check samples that must be among the query's for a one-key candidate to be verified.
+  // Range [1, 64], at most check_samples. Default: 2.
+  int check_matches = 2;
   // Verification keeps 1 in sample_rate shingle keys per article (a power of two). Range
   // [1, 64]. Default: 4 (a 5 KB text keeps ~210 samples, ~850 bytes).
   int sample_rate = 4;
@@ -109,6 +120,7 @@ struct Shared {
   int64_t watermark_ms = INT64_MIN;
   std::vector<uint64_t> lookup_scratch;
   std::vector<Candidate> candidates;
+  dedup::KeyFingerprints query_fps;
 
   prometheus::Counter* outcomes[4] = {nullptr, nullptr, nullptr, nullptr};
   prometheus::Counter* late = nullptr;
@@ -207,15 +219,17 @@ class DedupStage final : public Stage {
     rec.verdict = result;
     rec.samples = sig_.samples;
     batch_.Put(ArticleKey(kRecordKind, bucket, id_hash), dedup::EncodeRecord(rec));
-    indexed_.assign(sig_.keys.begin(),
-                    sig_.keys.begin() + std::min<size_t>(sig_.keys.size(), o.index_keys));
-    batch_.Put(ArticleKey(kIndexKind, bucket, id_hash),
-               dedup::EncodeIndexEntry(IndexEntry{sig_.text_hash, indexed_}));
+    const size_t n_indexed = std::min<size_t>(sig_.keys.size(), o.index_keys);
+    const size_t n_check = std::min<size_t>(sig_.samples.size(), o.check_samples);
+    entry_.text_hash = sig_.text_hash;
+    entry_.keys.assign(sig_.keys.begin(), sig_.keys.begin() + n_indexed);
+    entry_.check.assign(sig_.samples.begin(), sig_.samples.begin() + n_check);
+    batch_.Put(ArticleKey(kIndexKind, bucket, id_hash), dedup::EncodeIndexEntry(entry_));
     if (!shared_->store->Write(batch_).ok()) return Outcome::Fatal(kStateError);
     // Memory follows the store only once the batch is durable in it.
     shared_->watermark_ms = new_watermark;
     shared_->index.ExpireBefore(new_min);
-    shared_->index.Insert(id_hash, bucket, indexed_);
+    shared_->index.Insert(id_hash, bucket, entry_.keys, entry_.check);
     shared_->UpdateGauges();
     a.dedup = std::move(result);
     Count(a.dedup->status);
@@ -226,13 +240,25 @@ class DedupStage final : public Stage {
   bool Verify(const std::string& id, uint32_t min_bucket, DedupResult* result) {
     const DedupOptions& o = shared_->options;
     shared_->index.Lookup(sig_.keys, static_cast<uint32_t>(o.rare_postings),
-                          &shared_->lookup_scratch, &shared_->candidates);
+                          &shared_->lookup_scratch, &shared_->candidates,
+                          static_cast<uint32_t>(o.common_keys_needed));
+    bool fps_ready = false;
     found_.clear();
     const size_t n = std::min(shared_->candidates.size(), static_cast<size_t>(o.max_candidates));
+    for (size_t i = 0; i < n; ++i) shared_->index.PrefetchCheck(shared_->candidates[i]);
     for (size_t i = 0; i < n; ++i) {
       const Candidate& c = shared_->candidates[i];
       if (c.bucket < min_bucket) continue;
       if (c.rare_keys == 0 && c.shared_keys < static_cast<uint32_t>(o.common_keys_needed)) continue;
+      if (c.shared_keys == 1 && o.check_samples > 0) {
+        if (!fps_ready) {
+          shared_->query_fps.Assign(sig_.samples);
+          fps_ready = true;
+        }
+        // One shared shingle and (almost) none of the candidate's check samples here: chance.
+        const int32_t matched = shared_->index.CheckShared(c, shared_->query_fps);
+        if (matched >= 0 && matched < o.check_matches) continue;
+      }
       auto v = shared_->store->Get(ArticleKey(kRecordKind, c.bucket, c.id_hash));
       if (!v.ok()) return false;
       if (!v->has_value() || !dedup::DecodeRecordForMatch(**v, &other_)) continue;
@@ -302,7 +328,7 @@ class DedupStage final : public Stage {
   Shared* shared_;
   SignatureBuilder builder_;
   Signature sig_;
-  std::vector<uint32_t> indexed_;
+  IndexEntry entry_;
   ArticleRecord stored_;
   ArticleRecord other_;
   std::vector<Found> found_;
@@ -316,7 +342,8 @@ class DedupConfig final : public StageConfig {
     shared_.bucket_ms = options.bucket_hours * kHourMs;
     shared_.window_buckets = static_cast<uint32_t>(
         (options.window_days * 24 + options.bucket_hours - 1) / options.bucket_hours);
-    shared_.index = dedup::LshIndex(static_cast<uint32_t>(options.max_postings));
+    shared_.index = dedup::LshIndex(static_cast<uint32_t>(options.max_postings),
+                                    static_cast<uint32_t>(options.check_samples));
   }
 
   Status Prepare(const StageEnvironment& env) override {
@@ -361,7 +388,7 @@ class DedupConfig final : public StageConfig {
                        corrupt = true;
                        return false;
                      }
-                     shared_.index.Insert(id_hash, bucket, entry.keys);
+                     shared_.index.Insert(id_hash, bucket, entry.keys, entry.check);
                      return true;
                    });
     if (!s.ok()) return s;
@@ -405,7 +432,8 @@ class DedupConfig final : public StageConfig {
     return std::make_unique<DedupStage>(&shared_);
   }
 
-  std::string Version() const override { return "2"; }
+  // 3: a candidate sharing one key is verified only after the check-sample test.
+  std::string Version() const override { return "3"; }
 
  private:
   // Workers mutate the index and watermark through it, under Shared::mu; options are fixed.
@@ -422,6 +450,11 @@ class DedupFactory final : public StageFactory {
     o.index_keys = static_cast<int>(s.Int("index_keys", o.index_keys, 4, 64));
     o.query_keys = static_cast<int>(s.Int("query_keys", o.query_keys, 4, 256));
     if (o.query_keys < o.index_keys) s.Error("query_keys", "must be at least index_keys");
+    o.check_samples = static_cast<int>(s.Int("check_samples", o.check_samples, 0, 64));
+    o.check_matches = static_cast<int>(s.Int("check_matches", o.check_matches, 1, 64));
+    if (o.check_samples > 0 && o.check_matches > o.check_samples) {
+      s.Error("check_matches", "must be at most check_samples");
+    }
     o.sample_rate = static_cast<int>(s.Int("sample_rate", o.sample_rate, 1, 64));
     if ((o.sample_rate & (o.sample_rate - 1)) != 0) {
       s.Error("sample_rate", std::to_string(o.sample_rate) + " is not a power of two");

@@ -20,6 +20,16 @@ constexpr size_t kMinCells = 1024;
 
 }  // namespace
 
+void KeyFingerprints::Assign(const std::vector<uint32_t>& keys) {
+  for (uint16_t fp : set_) bits_[fp >> 6] = 0;
+  set_.clear();
+  for (uint32_t key : keys) {
+    const uint16_t fp = Of(key);
+    bits_[fp >> 6] |= uint64_t{1} << (fp & 63);
+    set_.push_back(fp);
+  }
+}
+
 size_t LshIndex::Home(uint32_t key) const { return Reduce(Mix64(key), keys_.size()); }
 size_t LshIndex::IdHome(uint64_t id_hash) const { return Reduce(Mix64(id_hash), id_map_.size()); }
 
@@ -94,7 +104,8 @@ bool LshIndex::InsertEntry(uint32_t key, uint32_t slot) {
   return true;
 }
 
-void LshIndex::Insert(uint64_t id_hash, uint32_t bucket, const std::vector<uint32_t>& keys) {
+void LshIndex::Insert(uint64_t id_hash, uint32_t bucket, const std::vector<uint32_t>& keys,
+                      const std::vector<uint32_t>& check) {
   const uint32_t old = FindSlot(id_hash);
   if (old != kEmpty) {
     auto& counts = per_bucket_[slots_[old].bucket];
@@ -112,6 +123,9 @@ void LshIndex::Insert(uint64_t id_hash, uint32_t bucket, const std::vector<uint3
   }
   const auto slot = static_cast<uint32_t>(slots_.size());
   slots_.push_back(Slot{id_hash, bucket, 0});
+  for (uint32_t j = 0; j < check_samples_; ++j) {
+    check_.push_back(j < check.size() ? KeyFingerprints::Of(check[j]) : 0);
+  }
   uint32_t added = 0;
   for (uint32_t key : keys) __builtin_prefetch(&keys_[Home(key)], 1);
   for (uint32_t key : keys) added += InsertEntry(key, slot) ? 1 : 0;
@@ -124,8 +138,18 @@ void LshIndex::Insert(uint64_t id_hash, uint32_t bucket, const std::vector<uint3
   live_entries_ += added;
 }
 
+int32_t LshIndex::CheckShared(const Candidate& c, const KeyFingerprints& query) const {
+  if (check_samples_ == 0) return -1;
+  const uint16_t* f = &check_[static_cast<size_t>(c.slot) * check_samples_];
+  if (f[check_samples_ - 1] == 0) return -1;  // a short text: too few to judge by
+  int32_t n = 0;
+  for (uint32_t j = 0; j < check_samples_; ++j) n += query.Has(f[j]) ? 1 : 0;
+  return n;
+}
+
 void LshIndex::Lookup(const std::vector<uint32_t>& keys, uint32_t rare_postings,
-                      std::vector<uint64_t>* scratch, std::vector<Candidate>* out) const {
+                      std::vector<uint64_t>* scratch, std::vector<Candidate>* out,
+                      uint32_t common_needed) const {
   out->clear();
   scratch->clear();
   if (keys_.empty()) return;
@@ -156,12 +180,16 @@ void LshIndex::Lookup(const std::vector<uint32_t>& keys, uint32_t rare_postings,
       ++shared;
       rare += static_cast<uint32_t>((*scratch)[i] & 1);
     }
+    if (rare == 0 && shared < common_needed) continue;
     const Slot& s = slots_[slot];
-    out->push_back(Candidate{s.id_hash, s.bucket, shared, rare});
+    out->push_back(Candidate{s.id_hash, s.bucket, shared, rare, slot});
   }
-  std::stable_sort(out->begin(), out->end(), [](const Candidate& a, const Candidate& b) {
+  // Slots are numbered in insertion order (a rehash keeps their order): the last tie-break is
+  // "earliest inserted", without a stable sort's buffer allocation.
+  std::sort(out->begin(), out->end(), [](const Candidate& a, const Candidate& b) {
     if (a.shared_keys != b.shared_keys) return a.shared_keys > b.shared_keys;
-    return a.rare_keys > b.rare_keys;
+    if (a.rare_keys != b.rare_keys) return a.rare_keys > b.rare_keys;
+    return a.slot < b.slot;
   });
 }
 
@@ -183,11 +211,17 @@ void LshIndex::Rehash(size_t extra_entries, size_t extra_slots) {
   std::vector<uint32_t> remap(slots_.size(), kEmpty);
   std::vector<Slot> slots;
   slots.reserve(live_slots_ + extra_slots);
+  std::vector<uint16_t> check;
+  check.reserve((live_slots_ + extra_slots) * check_samples_);
   for (size_t s = 0; s < slots_.size(); ++s) {
     if (!Live(static_cast<uint32_t>(s))) continue;
     remap[s] = static_cast<uint32_t>(slots.size());
     slots.push_back(slots_[s]);
+    check.insert(check.end(), check_.begin() + static_cast<ptrdiff_t>(s * check_samples_),
+                 check_.begin() + static_cast<ptrdiff_t>((s + 1) * check_samples_));
   }
+  check_.swap(check);
+  check = {};
   std::vector<KeyCell> old_keys;
   old_keys.swap(keys_);
   std::vector<Node> old_nodes;
@@ -232,9 +266,9 @@ void LshIndex::Rehash(size_t extra_entries, size_t extra_slots) {
 }
 
 size_t LshIndex::MemoryBytes() const {
-  return slots_.capacity() * sizeof(Slot) + keys_.capacity() * sizeof(KeyCell) +
-         nodes_.capacity() * sizeof(Node) + id_map_.capacity() * sizeof(uint32_t) +
-         per_bucket_.size() * 64;
+  return slots_.capacity() * sizeof(Slot) + check_.capacity() * sizeof(uint16_t) +
+         keys_.capacity() * sizeof(KeyCell) + nodes_.capacity() * sizeof(Node) +
+         id_map_.capacity() * sizeof(uint32_t) + per_bucket_.size() * 64;
 }
 
 }  // namespace newsflow::dedup

@@ -5,14 +5,16 @@
 // its slot directly, a key held by more points at a chain of postings {slot, next} (8 bytes
 // each). So one insert or lookup touches O(keys) cells whatever the key frequencies: a frequent
 // key costs its own postings only, never longer probe runs for other keys. A lookup returns the
-// live slots sharing at least one key with the query, with the number of shared keys. Keys
-// shared by more than `max_postings` live articles (boilerplate, a story copied everywhere)
-// stop taking new postings: the earliest articles stay findable and one lookup touches a
-// bounded number of postings. Expiry is O(1): buckets below the window start become dead and
-// are skipped; dead slots, postings and keys are dropped when the tables are next rehashed
-// (growth, or when dead postings are a third of all), so memory stays within about twice the
-// live postings. Memory: ~16 B per slot, ~4-8 B per slot in the id map, 8-16 B per distinct
-// key and 8 B per further posting of a key.
+// live slots sharing at least one key with the query, with the number of shared keys. A slot
+// also keeps 16-bit fingerprints of its article's first check samples, so that a candidate
+// sharing a single key can be tested for shared text (CheckShared) before its record is read.
+// Keys shared by more than `max_postings` live articles (boilerplate, a story copied
+// everywhere) stop taking new postings: the earliest articles stay findable and one lookup
+// touches a bounded number of postings. Expiry is O(1): buckets below the window start become
+// dead and are skipped; dead slots, postings and keys are dropped when the tables are next
+// rehashed (growth, or when dead postings are a third of all), so memory stays within about
+// twice the live postings. Memory: ~16 B per slot, ~4-8 B per slot in the id map, 8-16 B per
+// distinct key, 8 B per further posting of a key, and 2 B per check sample of a slot.
 // Not thread-safe: the stage calls it under its mutex.
 #pragma once
 
@@ -29,21 +31,57 @@ struct Candidate {
   uint32_t bucket = 0;
   uint32_t shared_keys = 0;
   uint32_t rare_keys = 0;  // shared keys that at most `rare_postings` live articles have
+  uint32_t slot = 0;       // for LshIndex::CheckShared, until the next insert or expiry
+};
+
+// The 16-bit fingerprints of a query's samples, as a 65,536-bit set: asking whether one of an
+// indexed article's check samples is among them costs one bit test.
+class KeyFingerprints {
+ public:
+  static uint16_t Of(uint32_t key) {
+    const auto f = static_cast<uint16_t>(key >> 16);
+    return f ? f : 1;  // 0 marks an unused cell
+  }
+  // Replaces the set with the fingerprints of `keys`.
+  void Assign(const std::vector<uint32_t>& keys);
+  bool Has(uint16_t fp) const { return (bits_[fp >> 6] >> (fp & 63)) & 1; }
+
+ private:
+  std::vector<uint64_t> bits_ = std::vector<uint64_t>(1024, 0);
+  std::vector<uint16_t> set_;
 };
 
 class LshIndex {
  public:
-  explicit LshIndex(uint32_t max_postings) : max_postings_(max_postings) {}
+  // `check_samples`: per article, the 16-bit fingerprints of this many of its verification
+  // samples are kept (2 bytes each), so that a candidate sharing only one key can be checked
+  // for shared text without reading its record.
+  explicit LshIndex(uint32_t max_postings, uint32_t check_samples = 0)
+      : max_postings_(max_postings), check_samples_(check_samples) {}
 
-  // Adds an article; an id hash that is already live is replaced.
-  void Insert(uint64_t id_hash, uint32_t bucket, const std::vector<uint32_t>& keys);
+  // Adds an article; an id hash that is already live is replaced. `check`: its check samples
+  // (the first check_samples are kept; fewer means "not a full set", never filtered).
+  void Insert(uint64_t id_hash, uint32_t bucket, const std::vector<uint32_t>& keys,
+              const std::vector<uint32_t>& check = {});
   // The bucket of a live article, or nullopt.
   std::optional<uint32_t> FindId(uint64_t id_hash) const;
   // Live articles sharing a key with `keys`, most shared keys first (then most rare keys,
   // then earliest inserted). A key with at most `rare_postings` live articles is rare: one
   // shared rare key is evidence, one shared common key (boilerplate) is not. `scratch` reused.
+  // Articles without a shared rare key are returned only when they share at least
+  // `common_needed` keys (1: all).
   void Lookup(const std::vector<uint32_t>& keys, uint32_t rare_postings,
-              std::vector<uint64_t>* scratch, std::vector<Candidate>* out) const;
+              std::vector<uint64_t>* scratch, std::vector<Candidate>* out,
+              uint32_t common_needed = 1) const;
+  // How many of a candidate's check samples are among `query` (the fingerprints of the query's
+  // samples); -1 when it holds fewer than check_samples (a short text: too few to judge by).
+  int32_t CheckShared(const Candidate& c, const KeyFingerprints& query) const;
+  // Asks the CPU for c's check samples ahead of CheckShared (a random place in a large array).
+  void PrefetchCheck(const Candidate& c) const {
+    if (check_samples_ > 0 && c.shared_keys == 1) {
+      __builtin_prefetch(check_.data() + static_cast<size_t>(c.slot) * check_samples_);
+    }
+  }
   // Every article in a bucket below `min_bucket` becomes dead (invisible), now; memory is
   // given back at the next rehash.
   void ExpireBefore(uint32_t min_bucket);
@@ -90,8 +128,10 @@ class LshIndex {
   void Rehash(size_t extra_entries, size_t extra_slots);
 
   uint32_t max_postings_;
+  uint32_t check_samples_;
   uint32_t min_bucket_ = 0;
   std::vector<Slot> slots_;
+  std::vector<uint16_t> check_;   // check_samples_ fingerprints per slot, 0 = unused
   std::vector<KeyCell> keys_;     // distinct keys, open addressing (or empty)
   std::vector<Node> nodes_;       // postings of keys held by more than one article
   std::vector<uint32_t> id_map_;  // slot per cell, kEmpty when free

@@ -172,12 +172,15 @@ std::string EncodeIndexEntry(const IndexEntry& e) {
   std::string out;
   PutRaw(e.text_hash, &out);
   PutKeys(e.keys, &out);
+  if (!e.check.empty()) PutKeys(e.check, &out);
   return out;
 }
 
 bool DecodeIndexEntry(std::string_view v, IndexEntry* out) {
   Reader r(v);
-  return r.Raw(&out->text_hash) && r.Keys(&out->keys) && r.done();
+  if (!r.Raw(&out->text_hash) || !r.Keys(&out->keys)) return false;
+  out->check.clear();
+  return r.done() || (r.Keys(&out->check) && r.done());
 }
 
 }  // namespace newsflow::dedup

@@ -5,6 +5,7 @@
 //   dedup/m/watermark                   -> be64 ms       largest (clamped) event time seen
 //   dedup/r/<bucket be32><idhash be64>  -> ArticleRecord the verdict and verification samples
 //   dedup/k/<bucket be32><idhash be64>  -> IndexEntry    what Prepare needs to rebuild the index
+//                                                      (keys, then optional check samples)
 // `bucket` = event time / bucket length, big-endian so that one bucket, or all buckets before a
 // bound, are one contiguous key range: the window is dropped with DeleteRange in whole buckets.
 // Records and index entries are separate so that the start-up rebuild scans only the small
@@ -58,6 +59,9 @@ bool DecodeRecordForMatch(std::string_view v, ArticleRecord* out);
 struct IndexEntry {
   uint64_t text_hash = 0;
   std::vector<uint32_t> keys;
+  // The article's first samples, for the index's one-key check (LshIndex check_samples).
+  // Optional in the encoding: entries written without it decode with none (never filtered).
+  std::vector<uint32_t> check;
 };
 std::string EncodeIndexEntry(const IndexEntry& e);
 bool DecodeIndexEntry(std::string_view v, IndexEntry* out);

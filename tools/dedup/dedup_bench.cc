@@ -2,7 +2,7 @@
 //
 //   dedup-bench [--preload N] [--measure M] [--text-bytes B] [--copies SHARE]
 //               [--state-dir DIR | --memory] [--options YAML]
-//   dedup-bench --index-only N [--index-keys K]
+//   dedup-bench --index-only N [--index-keys K] [--check-samples C]
 //   dedup-bench --signature-only M [--text-bytes B]
 // --id-prefix P (default "bench-") names the articles: a second run over a kept --state-dir
 // with another prefix measures new articles against the reopened index; with the same prefix,
@@ -19,9 +19,10 @@
 // and the process RSS after the preload and at the end.
 // --signature-only M times only the per-article signature (normalise, hash, shingle, keys,
 // samples) over M texts: the part of the stage that runs in parallel outside its mutex.
-// --index-only fills just the in-memory LshIndex with N articles of K random keys each (what
-// the stage holds per article: the RocksDB side is bounded by its block cache and memtables)
-// and prints RSS every million: the memory figure at 10 million without writing 10 GB.
+// --index-only fills just the in-memory LshIndex with N articles of K random keys and C check
+// samples each (what the stage holds per article: the RocksDB side is bounded by its block
+// cache and memtables) and prints RSS every million: the memory figure at 10 million without
+// writing 10 GB.
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <time.h>
@@ -177,17 +178,19 @@ int SignatureOnly(long m, size_t text_bytes) {
   return 0;
 }
 
-int IndexOnly(long n, int keys) {
+int IndexOnly(long n, int keys, int check_samples) {
   const double rss0 = RssMiB();
-  dedup::LshIndex index(64);
+  dedup::LshIndex index(64, static_cast<uint32_t>(check_samples));
   std::mt19937_64 rng(5);
   std::vector<uint32_t> k(static_cast<size_t>(keys));
+  std::vector<uint32_t> check(static_cast<size_t>(check_samples));
   const auto t0 = std::chrono::steady_clock::now();
   for (long i = 0; i < n; ++i) {
     // Keys are the low halves of the smallest shingle hashes: uniform 32-bit values.
     for (auto& v : k) v = static_cast<uint32_t>(rng());
     std::sort(k.begin(), k.end());
-    index.Insert(rng(), static_cast<uint32_t>(i / 500000), k);
+    for (auto& v : check) v = static_cast<uint32_t>(rng());
+    index.Insert(rng(), static_cast<uint32_t>(i / 500000), k, check);
     if ((i + 1) % 1000000 == 0) {
       std::printf("  %ld articles, %zu keys: RSS %.0f MiB (index %.0f MiB), %.1f s\n", i + 1,
                   index.live_entries(), RssMiB(), index.MemoryBytes() / 1048576.0,
@@ -196,9 +199,10 @@ int IndexOnly(long n, int keys) {
     }
   }
   std::printf(
-      "index-only: %ld articles x %d keys: RSS %.0f MiB (%.0f MiB at start), %.1f "
-      "bytes/article\n",
-      n, keys, RssMiB(), rss0, (RssMiB() - rss0) * 1048576.0 / static_cast<double>(n));
+      "index-only: %ld articles x %d keys, %d check samples: RSS %.0f MiB (%.0f MiB at start), "
+      "%.1f bytes/article\n",
+      n, keys, check_samples, RssMiB(), rss0,
+      (RssMiB() - rss0) * 1048576.0 / static_cast<double>(n));
   return 0;
 }
 
@@ -213,6 +217,7 @@ int main(int argc, char** argv) {
   long index_only = 0;
   std::string id_prefix = "bench-";
   int index_keys = 16;
+  int check_samples = 24;  // the stage's default
   long indexed = 0;
   long signature_only = 0;
   long block_cache_mb = 0;  // 0: state::RocksOptions' default
@@ -245,17 +250,19 @@ int main(int argc, char** argv) {
       indexed = std::stol(next());
     } else if (a == "--index-keys") {
       index_keys = std::stoi(next());
+    } else if (a == "--check-samples") {
+      check_samples = std::stoi(next());
     } else {
       std::cerr << "usage: dedup-bench [--preload N] [--measure M] [--text-bytes B] "
                    "[--copies SHARE] [--state-dir DIR | --memory] [--options YAML]\n"
                    "                   [--id-prefix P] [--indexed N] [--block-cache-mb MB]\n"
-                   "       dedup-bench --index-only N [--index-keys K]\n"
+                   "       dedup-bench --index-only N [--index-keys K] [--check-samples C]\n"
                    "       dedup-bench --signature-only M [--text-bytes B]\n";
       return 2;
     }
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines appear as they are printed
-  if (index_only > 0) return IndexOnly(index_only, index_keys);
+  if (index_only > 0) return IndexOnly(index_only, index_keys, check_samples);
   if (signature_only > 0) return SignatureOnly(signature_only, text_bytes);
   if (indexed > 0 && (state_dir.empty() || preload > 0)) {
     std::cerr << "--indexed needs --state-dir (a kept state) and --preload 0\n";

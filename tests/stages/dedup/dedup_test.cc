@@ -341,8 +341,14 @@ TEST_CASE("Options are validated with their paths", "[unit]") {
   CHECK(err.find("stages.dedup.sample_rate") != std::string::npos);
   CHECK(err.find("stages.dedup.partial_containment") != std::string::npos);
   CHECK(err.find("stages.dedup.bogus") != std::string::npos);
+  DedupHarness check;
+  const std::string err2 = check.Start("{check_samples: 4, check_matches: 5}", store.get());
+  CHECK(err2.find("stages.dedup.check_matches: must be at most check_samples") !=
+        std::string::npos);
   DedupHarness ok;
   CHECK(ok.Start("{window_days: 7, bucket_hours: 6, sample_rate: 4}", store.get()) == "");
+  DedupHarness off;
+  CHECK(off.Start("{check_samples: 0, check_matches: 5}", store.get()) == "");
 }
 
 TEST_CASE("Metrics: outcomes by status and index entries", "[unit]") {
@@ -394,6 +400,21 @@ TEST_CASE("State layout: bucket order, record round trip, corrupt values", "[uni
     dedup::ArticleRecord bad;
     CHECK_FALSE(dedup::DecodeRecord(v.substr(0, cut), &bad));
   }
+
+  // Index entries: check samples are optional (entries written without them decode with none).
+  dedup::IndexEntry e{7, {3, 4, 5}, {8, 12}};
+  dedup::IndexEntry e_back;
+  REQUIRE(dedup::DecodeIndexEntry(dedup::EncodeIndexEntry(e), &e_back));
+  CHECK(e_back.text_hash == 7);
+  CHECK(e_back.keys == e.keys);
+  CHECK(e_back.check == e.check);
+  const std::string without = dedup::EncodeIndexEntry(dedup::IndexEntry{7, {3, 4, 5}, {}});
+  REQUIRE(dedup::DecodeIndexEntry(without, &e_back));
+  CHECK(e_back.keys == e.keys);
+  CHECK(e_back.check.empty());
+  const std::string with = dedup::EncodeIndexEntry(e);
+  CHECK_FALSE(dedup::DecodeIndexEntry(with.substr(0, with.size() - 1), &e_back));
+  CHECK_FALSE(dedup::DecodeIndexEntry(with + "x", &e_back));
 }
 
 TEST_CASE("LshIndex: lookup, replacement, expiry and rehash", "[unit]") {
@@ -429,8 +450,10 @@ struct IndexModel {
     uint32_t bucket;
     bool replaced = false;
     std::vector<uint32_t> keys;  // the keys it was posted under
+    std::vector<uint32_t> check;
   };
   uint32_t max_postings;
+  uint32_t check_samples;
   uint32_t min_bucket = 0;
   std::vector<Item> items;  // insertion order
   bool Live(const Item& it) const { return !it.replaced && it.bucket >= min_bucket; }
@@ -441,31 +464,52 @@ struct IndexModel {
     }
     return n;
   }
-  void Insert(uint64_t id, uint32_t bucket, const std::vector<uint32_t>& keys) {
+  void Insert(uint64_t id, uint32_t bucket, const std::vector<uint32_t>& keys,
+              const std::vector<uint32_t>& check = {}) {
     for (Item& it : items) {
       if (it.id_hash == id && Live(it)) it.replaced = true;
     }
-    Item item{id, bucket, false, {}};
+    Item item{id, bucket, false, {}, check};
     for (uint32_t k : keys) {
       if (Holders(k) < max_postings) item.keys.push_back(k);
     }
     items.push_back(item);
   }
-  std::vector<dedup::Candidate> Lookup(const std::vector<uint32_t>& keys, uint32_t rare) const {
-    std::vector<dedup::Candidate> out;
+  // A candidate and what LshIndex::CheckShared should say of it.
+  struct Found {
+    dedup::Candidate c;
+    int32_t check_shared = -1;
+  };
+  std::vector<Found> Lookup(const std::vector<uint32_t>& keys, uint32_t rare,
+                            const std::vector<uint32_t>& query_samples,
+                            uint32_t common_needed) const {
+    std::vector<Found> out;
     for (const Item& it : items) {
       if (!Live(it)) continue;
-      dedup::Candidate c{it.id_hash, it.bucket, 0, 0};
+      Found f{{it.id_hash, it.bucket, 0, 0, 0}, -1};
       for (uint32_t k : keys) {
         if (!std::count(it.keys.begin(), it.keys.end(), k)) continue;
-        ++c.shared_keys;
-        if (Holders(k) <= rare) ++c.rare_keys;
+        ++f.c.shared_keys;
+        if (Holders(k) <= rare) ++f.c.rare_keys;
       }
-      if (c.shared_keys) out.push_back(c);
+      if (check_samples > 0 && it.check.size() >= check_samples) {
+        f.check_shared = 0;
+        for (uint32_t j = 0; j < check_samples; ++j) {
+          for (uint32_t q : query_samples) {
+            if (dedup::KeyFingerprints::Of(q) == dedup::KeyFingerprints::Of(it.check[j])) {
+              ++f.check_shared;
+              break;
+            }
+          }
+        }
+      }
+      if (f.c.shared_keys && (f.c.rare_keys > 0 || f.c.shared_keys >= common_needed)) {
+        out.push_back(f);
+      }
     }
-    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      if (a.shared_keys != b.shared_keys) return a.shared_keys > b.shared_keys;
-      return a.rare_keys > b.rare_keys;
+    std::stable_sort(out.begin(), out.end(), [](const Found& a, const Found& b) {
+      if (a.c.shared_keys != b.c.shared_keys) return a.c.shared_keys > b.c.shared_keys;
+      return a.c.rare_keys > b.c.rare_keys;
     });
     return out;
   }
@@ -474,8 +518,10 @@ struct IndexModel {
 TEST_CASE("LshIndex: random inserts, replacements and expiry agree with a plain model",
           "[unit]") {
   for (uint32_t max_postings : {1u, 3u, 64u}) {
-    dedup::LshIndex index(max_postings);
-    IndexModel model{max_postings, 0, {}};
+    const uint32_t check_samples = max_postings == 3 ? 0 : 3;
+    dedup::LshIndex index(max_postings, check_samples);
+    IndexModel model{max_postings, check_samples, 0, {}};
+    dedup::KeyFingerprints fps;
     std::mt19937_64 rng(max_postings);
     std::vector<uint64_t> scratch;
     std::vector<dedup::Candidate> out;
@@ -492,18 +538,29 @@ TEST_CASE("LshIndex: random inserts, replacements and expiry agree with a plain 
         index.ExpireBefore(bucket > 3 ? bucket - 3 : 0);
         model.min_bucket = std::max(model.min_bucket, bucket > 3 ? bucket - 3 : 0);
       }
-      index.Insert(id, bucket, keys);
-      model.Insert(id, bucket, keys);
+      // Check samples: 0-4 of them (fewer than 3 is "not a full set"). The fingerprint is the
+      // high 16 bits, so values differing in the low bit collide, as unrelated keys can.
+      std::vector<uint32_t> check;
+      for (uint64_t n = rng() % 5; n > 0; --n) {
+        check.push_back(static_cast<uint32_t>(rng() % 40) << 16 | static_cast<uint32_t>(rng() & 1));
+      }
+      index.Insert(id, bucket, keys, check);
+      model.Insert(id, bucket, keys, check);
       if (step % 37 == 0) {
         const uint32_t rare = 1 + static_cast<uint32_t>(rng() % 4);
-        index.Lookup(keys, rare, &scratch, &out);
-        const auto want = model.Lookup(keys, rare);
+        std::vector<uint32_t> samples;
+        for (int n = 0; n < 8; ++n) samples.push_back(static_cast<uint32_t>(rng() % 40) << 16);
+        fps.Assign(samples);
+        const uint32_t common_needed = 1 + static_cast<uint32_t>(rng() % 3);
+        index.Lookup(keys, rare, &scratch, &out, common_needed);
+        const auto want = model.Lookup(keys, rare, samples, common_needed);
         REQUIRE(out.size() == want.size());
         for (size_t i = 0; i < out.size(); ++i) {
-          CHECK(out[i].id_hash == want[i].id_hash);
-          CHECK(out[i].bucket == want[i].bucket);
-          CHECK(out[i].shared_keys == want[i].shared_keys);
-          CHECK(out[i].rare_keys == want[i].rare_keys);
+          CHECK(out[i].id_hash == want[i].c.id_hash);
+          CHECK(out[i].bucket == want[i].c.bucket);
+          CHECK(out[i].shared_keys == want[i].c.shared_keys);
+          CHECK(out[i].rare_keys == want[i].c.rare_keys);
+          CHECK(index.CheckShared(out[i], fps) == want[i].check_shared);
         }
         size_t live = 0;
         for (const auto& it : model.items) live += model.Live(it) ? 1 : 0;
