@@ -114,6 +114,7 @@ void LshIndex::Insert(uint64_t id_hash, uint32_t bucket, const std::vector<uint3
     --live_slots_;
     live_entries_ -= slots_[old].entries;
     slots_[old].entries = kDeadMark;
+    SetLive(old, false);
   }
   if (static_cast<double>(keys_used_ + keys.size()) >
           kMaxLoad * static_cast<double>(keys_.size()) ||
@@ -123,6 +124,8 @@ void LshIndex::Insert(uint64_t id_hash, uint32_t bucket, const std::vector<uint3
   }
   const auto slot = static_cast<uint32_t>(slots_.size());
   slots_.push_back(Slot{id_hash, bucket, 0});
+  if (live_bits_.size() * 64 < slots_.size()) live_bits_.push_back(0);
+  SetLive(slot, bucket >= min_bucket_);
   for (uint32_t j = 0; j < check_samples_; ++j) {
     check_.push_back(j < check.size() ? KeyFingerprints::Of(check[j]) : 0);
   }
@@ -197,11 +200,20 @@ void LshIndex::ExpireBefore(uint32_t min_bucket) {
   if (min_bucket <= min_bucket_) return;
   min_bucket_ = min_bucket;
   size_t dead_entries = 0;
+  bool expired = false;
   for (auto it = per_bucket_.begin(); it != per_bucket_.end() && it->first < min_bucket;) {
     live_slots_ -= it->second.first;
     live_entries_ -= it->second.second;
     dead_entries += it->second.second;
     it = per_bucket_.erase(it);
+    expired = true;
+  }
+  // One pass over the slots when a bucket with articles leaves the window (once per bucket
+  // length of event time).
+  if (expired) {
+    for (size_t s = 0; s < slots_.size(); ++s) {
+      if (slots_[s].bucket < min_bucket) SetLive(static_cast<uint32_t>(s), false);
+    }
   }
   // Give memory back promptly once a third of the table is dead.
   if (dead_entries > 0 && 3 * (postings_ - live_entries_) > postings_) Rehash(0, 0);
@@ -260,6 +272,8 @@ void LshIndex::Rehash(size_t extra_entries, size_t extra_slots) {
   old_nodes = {};
   slots_.swap(slots);
   slots = {};
+  live_bits_.assign((slots_.size() + extra_slots + 63) / 64, 0);
+  for (size_t s = 0; s < slots_.size(); ++s) SetLive(static_cast<uint32_t>(s), true);
   id_map_.assign(cells(live_slots_ + extra_slots), kEmpty);
   id_used_ = 0;
   for (size_t s = 0; s < slots_.size(); ++s) IdMapPut(slots_[s].id_hash, static_cast<uint32_t>(s));
@@ -267,8 +281,9 @@ void LshIndex::Rehash(size_t extra_entries, size_t extra_slots) {
 
 size_t LshIndex::MemoryBytes() const {
   return slots_.capacity() * sizeof(Slot) + check_.capacity() * sizeof(uint16_t) +
-         keys_.capacity() * sizeof(KeyCell) + nodes_.capacity() * sizeof(Node) +
-         id_map_.capacity() * sizeof(uint32_t) + per_bucket_.size() * 64;
+         live_bits_.capacity() * sizeof(uint64_t) + keys_.capacity() * sizeof(KeyCell) +
+         nodes_.capacity() * sizeof(Node) + id_map_.capacity() * sizeof(uint32_t) +
+         per_bucket_.size() * 64;
 }
 
 }  // namespace newsflow::dedup

@@ -110,8 +110,12 @@ class LshIndex {
   static constexpr uint32_t kEmpty = UINT32_MAX;
   static constexpr uint32_t kChain = 0x80000000u;  // slots and nodes stay below 2^31 - 1
 
-  bool Live(uint32_t slot) const {
-    return slots_[slot].bucket >= min_bucket_ && slots_[slot].entries != kDeadMark;
+  // Live: in the window and not replaced. Kept as one bit per slot (live_bits_), so that the
+  // many liveness tests of a lookup hit a small array instead of the slots.
+  bool Live(uint32_t slot) const { return (live_bits_[slot >> 6] >> (slot & 63)) & 1; }
+  void SetLive(uint32_t slot, bool live) {
+    const uint64_t bit = uint64_t{1} << (slot & 63);
+    live_bits_[slot >> 6] = live ? (live_bits_[slot >> 6] | bit) : (live_bits_[slot >> 6] & ~bit);
   }
   static constexpr uint32_t kDeadMark = UINT32_MAX;
   size_t Home(uint32_t key) const;
@@ -132,6 +136,7 @@ class LshIndex {
   uint32_t min_bucket_ = 0;
   std::vector<Slot> slots_;
   std::vector<uint16_t> check_;   // check_samples_ fingerprints per slot, 0 = unused
+  std::vector<uint64_t> live_bits_;  // one bit per slot: Live()
   std::vector<KeyCell> keys_;     // distinct keys, open addressing (or empty)
   std::vector<Node> nodes_;       // postings of keys held by more than one article
   std::vector<uint32_t> id_map_;  // slot per cell, kEmpty when free
