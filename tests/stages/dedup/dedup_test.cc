@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -117,6 +118,55 @@ TEST_CASE("Normalisation folds case, quotes, dashes and hyphens", "[unit]") {
   CHECK(Tokens("北京市") == std::vector<std::string>{"北", "京", "市"});
   CHECK(Tokens("a\xff\xfe b").size() == 2);  // invalid bytes are breaks, never a crash
   CHECK(Tokens("").empty());
+}
+
+// The tokens of an ASCII text by the rules, one byte at a time: letters and digits make words
+// (lower case), ' and ` are dropped inside them, anything else breaks; a word keeps its first 96
+// bytes. The tokenizer reads runs of letters 16 bytes at a time and must agree.
+std::vector<std::string> AsciiTokens(const std::string& text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c)) {
+      if (word.size() < 96) word += static_cast<char>(std::tolower(c));
+    } else if (c != '\'' && c != '`') {
+      if (!word.empty()) out.push_back(word);
+      word.clear();
+    }
+  }
+  if (!word.empty()) out.push_back(word);
+  return out;
+}
+
+TEST_CASE("Tokens: 16-byte runs agree with the byte-wise rules", "[unit]") {
+  // Word ends on and around the 16-byte steps, long words, text ends inside a step.
+  for (size_t len : {1, 15, 16, 17, 31, 32, 33, 95, 96, 97, 200}) {
+    const std::string w(len, 'Q');
+    for (const std::string& text : {w, w + " x", "x " + w, w + "'s", w + "," + w, w + "9"}) {
+      CHECK(Tokens(text) == AsciiTokens(text));
+    }
+  }
+  std::mt19937_64 rng(17);
+  const std::string alphabet = "abcXYZ0189 .,-'`\t\n(";
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const size_t n = rng() % 120;
+    while (text.size() < n) {
+      // Mostly letters, in runs of random length: the shape of real words and of long tokens.
+      if (rng() % 3) {
+        text.append(1 + rng() % 40, "aBcDeF"[rng() % 6]);
+      } else {
+        text += alphabet[rng() % alphabet.size()];
+      }
+    }
+    INFO(text);
+    CHECK(Tokens(text) == AsciiTokens(text));
+  }
+  // Non-ASCII right after a run of ASCII letters: the run stops, the byte-wise path goes on.
+  CHECK(Tokens("ABCDEFGHIJKLMNOPQRSTÉcole") ==
+        std::vector<std::string>{"abcdefghijklmnopqrstécole"});
+  CHECK(Tokens("abcdefghijklmnop’s x") == std::vector<std::string>{"abcdefghijklmnops", "x"});
 }
 
 TEST_CASE("Signatures: exact text hash ignores trivial differences", "[unit]") {
