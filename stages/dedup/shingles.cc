@@ -1,6 +1,8 @@
 #include "stages/dedup/shingles.h"
 
+#if defined(__SSE2__)
 #include <emmintrin.h>  // SSE2, part of every x86-64 CPU
+#endif
 
 #include <algorithm>
 
@@ -147,6 +149,7 @@ constexpr AsciiTable kAscii;
 // those letters lower-cased in `lowered`. Bytes >= 0x80 are negative as signed and never in the
 // run, so the run ends where the byte-wise path must take over.
 inline size_t AsciiWordRun(const char* p, char* lowered) {
+#if defined(__SSE2__)
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));  // 'A'-'Z' -> 'a'-'z'
   const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)),
@@ -159,6 +162,15 @@ inline size_t AsciiWordRun(const char* p, char* lowered) {
                    _mm_or_si128(v, _mm_and_si128(letter, _mm_set1_epi8(0x20))));
   const auto mask = static_cast<unsigned>(_mm_movemask_epi8(word));
   return static_cast<size_t>(__builtin_ctz(~mask | 0x10000u));
+#else
+  size_t run = 0;
+  for (; run < 16; ++run) {
+    const auto c = static_cast<unsigned char>(p[run]);
+    if (c >= 0x80 || kAscii.cls[c] != static_cast<uint8_t>(CharClass::kWord)) break;
+    lowered[run] = kAscii.lower[c];
+  }
+  return run;
+#endif
 }
 
 // The tokenizer: calls emit(token) per normalised token, stops early when emit returns false.
