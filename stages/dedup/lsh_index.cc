@@ -1,5 +1,9 @@
 #include "stages/dedup/lsh_index.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 
 #include "common/hash.h"
@@ -277,6 +281,11 @@ void LshIndex::Rehash(size_t extra_entries, size_t extra_slots) {
   id_map_.assign(cells(live_slots_ + extra_slots), kEmpty);
   id_used_ = 0;
   for (size_t s = 0; s < slots_.size(); ++s) IdMapPut(slots_[s].id_hash, static_cast<uint32_t>(s));
+#if defined(__GLIBC__)
+  // The old tables were tens or hundreds of MB; glibc keeps freed heap pages unless asked, and
+  // a rehash is rare (growth, or a third of the postings dead), so give them back now.
+  malloc_trim(0);
+#endif
 }
 
 size_t LshIndex::MemoryBytes() const {
