@@ -9,7 +9,9 @@
 // the reprocessing of decided ids. --indexed N says that the kept state already holds the N
 // texts of an earlier `--preload N` run: the preload is skipped and the measured texts (new
 // ones and edited copies) are drawn as if it had just run, so profiling the measured part at 1
-// million costs the index rebuild instead of the preload. --block-cache-mb sets the RocksDB
+// million costs the index rebuild instead of the preload (make that state with --measure 1:
+// texts measured by the earlier run are in it, and would come back as exact copies, one read
+// each). --block-cache-mb sets the RocksDB
 // block cache (default: state::RocksOptions'), which verification reads depend on.
 //
 // Indexes N synthetic articles (~B bytes of Zipf-distributed words each, event times spread
