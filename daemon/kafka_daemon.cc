@@ -776,9 +776,22 @@ struct KafkaDaemon::Impl {
     // Earlier progress of this replay (same name): resume there, with the end it recorded.
     kafka::PartitionList committed(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
     for (int32_t p : parts) rd_kafka_topic_partition_list_add(committed.get(), source_topic.c_str(), p);
-    if (!ro.reset) {
+    // A partition's own error (e.g. offsets not yet stable, a coordinator still loading) leaves
+    // its offset unset, which would read as "no progress" and plan the range afresh over a topic
+    // that may have grown: read again for up to 10 s, then refuse.
+    for (int attempt = 1; !ro.reset; ++attempt) {
       err = rd_kafka_committed(c, committed.get(), 30000);
       if (err) return MakeError("replay: reading progress: " + ErrName(err), "kafka");
+      const rd_kafka_topic_partition_t* failed = nullptr;
+      for (int i = 0; i < committed->cnt && !failed; ++i) {
+        if (committed->elems[i].err) failed = &committed->elems[i];
+      }
+      if (!failed) break;
+      const std::string why = "replay: reading progress of partition " +
+                              std::to_string(failed->partition) + ": " + ErrName(failed->err);
+      if (attempt == 10) return MakeError(why, "kafka");
+      log::Warn("reading replay progress again", {{"error", why}});
+      std::this_thread::sleep_for(std::chrono::seconds(1));
     }
     kafka::PartitionList assign(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
     int resumed = 0;
@@ -806,12 +819,14 @@ struct KafkaDaemon::Impl {
     }
     // Record a fresh plan before the first record is processed: a replay killed before its
     // first periodic commit must still resume with this end, not plan a new one over a topic
-    // that has grown meanwhile. Committing the start offset claims nothing as done.
+    // that has grown meanwhile. Committing the start offset claims nothing as done. Partitions
+    // whose range is empty are recorded too: otherwise a restarted replay would find no
+    // progress there and replay what arrived in them since.
     kafka::PartitionList plan(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
     for (int i = 0; i < committed->cnt; ++i) {
       const auto& tp = committed->elems[i];
       const ReplayRange& r = ranges[tp.partition];
-      if (r.resume != r.start || exhausted.count(tp.partition)) continue;
+      if (r.resume != r.start) continue;  // resumed: the plan is already recorded
       rd_kafka_topic_partition_t* e =
           rd_kafka_topic_partition_list_add(plan.get(), source_topic.c_str(), tp.partition);
       e->offset = r.start;
@@ -834,14 +849,20 @@ struct KafkaDaemon::Impl {
                             .Add({});
     replay_started = Clock::now();
     int64_t total = 0;
-    for (const auto& [p, r] : ranges) total += std::max<int64_t>(0, r.end - r.resume);
+    std::string plan_text;  // "partition:resume-end ...", for the log
+    for (const auto& [p, r] : ranges) {
+      total += std::max<int64_t>(0, r.end - r.resume);
+      plan_text += (plan_text.empty() ? "" : " ") + std::to_string(p) + ":" +
+                   std::to_string(r.resume) + "-" + std::to_string(r.end);
+    }
     log::Info("replay planned", {{"name", ro.name},
                                  {"group", ReplayGroup()},
                                  {"source", source_topic},
                                  {"output", output_topic},
                                  {"partitions", std::to_string(parts.size())},
                                  {"records", std::to_string(total)},
-                                 {"resumed_partitions", std::to_string(resumed)}});
+                                 {"resumed_partitions", std::to_string(resumed)},
+                                 {"ranges", plan_text}});
     metrics.assigned_partitions->Set(static_cast<double>(assigned.size()));
     return Status::Ok();
   }
