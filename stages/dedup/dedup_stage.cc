@@ -239,6 +239,7 @@ class DedupStage final : public Stage {
   // Finds and scores the indexed articles that share text with sig_. False on a store error.
   bool Verify(const std::string& id, uint32_t min_bucket, DedupResult* result) {
     const DedupOptions& o = shared_->options;
+    // Candidates share a rare key or at least common_keys_needed keys (Lookup drops the rest).
     shared_->index.Lookup(sig_.keys, static_cast<uint32_t>(o.rare_postings),
                           &shared_->lookup_scratch, &shared_->candidates,
                           static_cast<uint32_t>(o.common_keys_needed));
@@ -249,7 +250,6 @@ class DedupStage final : public Stage {
     for (size_t i = 0; i < n; ++i) {
       const Candidate& c = shared_->candidates[i];
       if (c.bucket < min_bucket) continue;
-      if (c.rare_keys == 0 && c.shared_keys < static_cast<uint32_t>(o.common_keys_needed)) continue;
       if (c.shared_keys == 1 && o.check_samples > 0) {
         if (!fps_ready) {
           shared_->query_fps.Assign(sig_.samples);

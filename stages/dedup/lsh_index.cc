@@ -117,7 +117,6 @@ void LshIndex::Insert(uint64_t id_hash, uint32_t bucket, const std::vector<uint3
     counts.second -= slots_[old].entries;
     --live_slots_;
     live_entries_ -= slots_[old].entries;
-    slots_[old].entries = kDeadMark;
     SetLive(old, false);
   }
   if (static_cast<double>(keys_used_ + keys.size()) >

@@ -117,7 +117,6 @@ class LshIndex {
     const uint64_t bit = uint64_t{1} << (slot & 63);
     live_bits_[slot >> 6] = live ? (live_bits_[slot >> 6] | bit) : (live_bits_[slot >> 6] & ~bit);
   }
-  static constexpr uint32_t kDeadMark = UINT32_MAX;
   size_t Home(uint32_t key) const;
   size_t IdHome(uint64_t id_hash) const;
   uint32_t FindSlot(uint64_t id_hash) const;   // kEmpty when not live
