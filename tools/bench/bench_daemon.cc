@@ -406,8 +406,12 @@ int main(int argc, char** argv) {
   size_t records = 0, bytes = 0;
   std::string value;
   if (!rate_mode) {
+    // Keyed by the article id, as a crawler would key them: the default partitioner then
+    // spreads the records over the partitions. Without a key, librdkafka's sticky
+    // partitioner put 2,988 of 3,000 records in one partition, and one of two workers idled.
+    simdjson::dom::parser id_parser;
     while (source.Next(&value)) {
-      Produce(producer->get(), in_topic, value, {});
+      Produce(producer->get(), in_topic, value, IdOf(id_parser, value));
       ++records;
       bytes += value.size();
     }
