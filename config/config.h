@@ -80,8 +80,10 @@ struct PipelineConfig {
   // or inside one); above it partitions are paused. With max_in_flight it bounds the worker
   // queues' memory whatever the record sizes; outputs awaiting acknowledgement are bounded by
   // the producer's queue.buffering.max.kbytes (set to 262144 unless kafka.producer names it).
-  // Range: [4096, 68719476736]. Default: 268435456 (256 MiB).
-  int64_t max_queued_bytes = 256LL * 1024 * 1024;
+  // 64 MiB holds seconds of work for the workers at the mix's ~32 KB per article; a larger
+  // bound adds memory, not throughput (docs/benchmarks.md, "Input buffering").
+  // Range: [4096, 68719476736]. Default: 67108864 (64 MiB).
+  int64_t max_queued_bytes = 64LL * 1024 * 1024;
   // How often acknowledged offsets are committed, in milliseconds. Range: [10, 600000].
   // Default: 1000.
   int64_t commit_interval_ms = 1000;

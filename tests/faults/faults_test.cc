@@ -592,7 +592,7 @@ TEST_CASE("limits: documented bounds exist with defaults", "[faults]") {
   CHECK(cfg.input.max_record_bytes == 10 * 1024 * 1024);
   CHECK(cfg.pipeline.max_in_flight == 20000);
   CHECK(cfg.pipeline.max_in_flight_per_partition == 5000);
-  CHECK(cfg.pipeline.max_queued_bytes == 256LL * 1024 * 1024);
+  CHECK(cfg.pipeline.max_queued_bytes == 64LL * 1024 * 1024);
   // Below the minimum is rejected, not silently clamped.
   config::Errors bad;
   config::LoadConfig("", {},
