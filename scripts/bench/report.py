@@ -23,6 +23,8 @@ ROWS = [
     ("passthrough-plain", "passthrough, plain text only, 2 / 2"),
     ("full-plain", "full pipeline, plain text only, 2 / 2"),
     ("latency", "latency run at half the maximum rate, mix, 2 / 2"),
+    ("latency-2", "latency, second run, same rate"),
+    ("latency-3", "latency, third run, same rate"),
     ("python-reference", "Python reference (1 process), first records of the mix"),
 ]
 
@@ -128,8 +130,15 @@ def main():
     speedup = per_cpu / py if per_cpu and py else None
     check("per core (articles per CPU-second) >= 50x the Python reference", speedup, 50,
           speedup is not None and speedup >= 50)
-    lat = runs.get("latency", {}).get("latency_ms", {}).get("p99")
+    # The p99 of one run moves with whatever else the shared machine does (22-67 ms at the
+    # same rate in three runs of one evening): the median of the runs is checked.
+    p99s = sorted(r["latency_ms"]["p99"] for l, r in runs.items()
+                  if (l == "latency" or l.startswith("latency-")) and "latency_ms" in r)
+    lat = p99s[len(p99s) // 2] if p99s else None
     lat_what = "" if runs.get("latency", {}).get("stages") else " [passthrough only]"
+    if len(p99s) > 1:
+        lat_what += " (median of %d runs: %s ms)" % (len(p99s),
+                                                     ", ".join("%.1f" % v for v in p99s))
     check("p99 end-to-end latency <= 50 ms at half the maximum rate" + lat_what, lat, 50,
           lat is not None and lat <= 50)
     peaks = [get(l, "peak_rss_mib") for l in ("full-mix-1w", "full-mix-2w", "full-plain")]
