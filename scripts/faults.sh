@@ -8,7 +8,7 @@
 #   scripts/faults.sh --short         CI run (400 records per scenario)
 #   scripts/faults.sh --no-kafka      skip the real-broker scenario
 #   scripts/faults.sh --build-dir D   build and run from D (default: $NEWSFLOW_BUILD_DIR or build)
-#   scripts/faults.sh --port P        real broker port (default 39092; it is started, restarted
+#   scripts/faults.sh --port P        real broker port (default 24092; it is started, restarted
 #                                     by the scenario, and stopped and wiped at the end)
 # Exit status: 0 when every scenario passed and nothing was lost.
 set -euo pipefail
@@ -18,7 +18,9 @@ ROOT=$PWD
 RECORDS=4000
 KAFKA=1
 BUILD="${NEWSFLOW_BUILD_DIR:-build}"
-PORT="${NEWSFLOW_FAULTS_KAFKA_PORT:-39092}"
+# Below Linux's ephemeral range (32768-60999), where an outgoing connection may hold the port
+# (a broker on such a port once failed to bind: "Address already in use").
+PORT="${NEWSFLOW_FAULTS_KAFKA_PORT:-24092}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --short) RECORDS=400; shift ;;

@@ -105,7 +105,7 @@ if [ "$DO_ASAN" = 1 ]; then
   t=$(date +%s)
   # The fault table (scripts/faults.sh --short: mock-cluster, state-directory and real-broker
   # restart scenarios, 400 records each) from this build; it starts and stops its own broker.
-  faults_args=(--short --build-dir "$B" --port "${NEWSFLOW_SANITIZE_FAULTS_PORT:-39092}")
+  faults_args=(--short --build-dir "$B" --port "${NEWSFLOW_SANITIZE_FAULTS_PORT:-24092}")
   if [ "$KAFKA" = 0 ]; then faults_args+=(--no-kafka); fi
   scripts/faults.sh "${faults_args[@]}" || status=1
   phase "asan fault scenarios" "$t"
