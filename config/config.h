@@ -81,7 +81,7 @@ struct PipelineConfig {
   // queues' memory whatever the record sizes; outputs awaiting acknowledgement are bounded by
   // the producer's queue.buffering.max.kbytes (set to 262144 unless kafka.producer names it).
   // 64 MiB holds seconds of work for the workers at the mix's ~32 KB per article; a larger
-  // bound adds memory, not throughput (docs/benchmarks.md, "Input buffering").
+  // bound adds memory, not throughput (docs/benchmarks.md, "Both workers busy").
   // Range: [4096, 68719476736]. Default: 67108864 (64 MiB).
   int64_t max_queued_bytes = 64LL * 1024 * 1024;
   // How often acknowledged offsets are committed, in milliseconds. Range: [10, 600000].
