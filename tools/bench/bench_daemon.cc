@@ -405,11 +405,11 @@ int main(int argc, char** argv) {
   }
   size_t records = 0, bytes = 0;
   std::string value;
+  // Input records are keyed by their article id in both modes, as a crawler would key them: the
+  // default partitioner then spreads them over the partitions. Without a key, librdkafka's
+  // sticky partitioner put 2,988 of 3,000 records in one partition, and one of two workers idled.
+  simdjson::dom::parser id_parser;
   if (!rate_mode) {
-    // Keyed by the article id, as a crawler would key them: the default partitioner then
-    // spreads the records over the partitions. Without a key, librdkafka's sticky
-    // partitioner put 2,988 of 3,000 records in one partition, and one of two workers idled.
-    simdjson::dom::parser id_parser;
     while (source.Next(&value)) {
       Produce(producer->get(), in_topic, value, IdOf(id_parser, value));
       ++records;
@@ -470,7 +470,6 @@ int main(int argc, char** argv) {
     // Warm-up: one record through the whole path (group joined, partitions assigned, stages
     // touched) before the paced run; its latency is not counted.
     LatencyReader reader;
-    simdjson::dom::parser parser;
     while (!ready && Clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (!reader.Start(o, out_topic, dlq)) {
@@ -481,7 +480,7 @@ int main(int argc, char** argv) {
     }
     size_t sent = 0;
     if (source.Next(&value)) {
-      std::string key = IdOf(parser, value);
+      std::string key = IdOf(id_parser, value);
       reader.Sent(key, Clock::now());
       Produce(producer->get(), in_topic, value, key);
       rd_kafka_flush(producer->get(), 10000);
@@ -496,7 +495,7 @@ int main(int argc, char** argv) {
     while (source.Next(&value) && Clock::now() < deadline) {
       std::this_thread::sleep_until(t0 +
                                     std::chrono::duration_cast<Clock::duration>(period * paced));
-      std::string key = IdOf(parser, value);
+      std::string key = IdOf(id_parser, value);
       reader.Sent(key, Clock::now());
       Produce(producer->get(), in_topic, value, key);
       ++paced;
