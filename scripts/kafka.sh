@@ -352,6 +352,7 @@ do_start() {
     "$JAVA" -Xms"$HEAP" -Xmx"$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
     -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath="$DIR/logs" \
+    -Xlog:gc:file="$DIR/logs/gc.log":time,uptime:filecount=2,filesize=10M \
     -Djava.awt.headless=true -Dkafka.logs.dir="$DIR/logs" \
     -Dlog4j.configuration="file:$DIR/log4j.properties" \
     -cp "$LIBS/*" kafka.Kafka "$DIR/server.properties" \

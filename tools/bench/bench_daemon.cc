@@ -166,8 +166,8 @@ void DeleteTopics(const std::string& brokers, const std::vector<std::string>& to
 }
 
 void Produce(rd_kafka_t* rk, const std::string& topic, const std::string& value,
-             std::string_view key) {
-  while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()),
+             std::string_view key, int32_t partition = RD_KAFKA_PARTITION_UA) {
+  while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                            RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
                            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
@@ -296,6 +296,31 @@ class LatencyReader {
     std::sort(out.begin(), out.end());
     return out;
   }
+  // Where the records slower than `ms` were sent: their count, and the seconds of the run
+  // (from `t0`) holding most of them, e.g. "31 over 50 ms; sent in second 0: 29, 7: 2". One
+  // stall shows as one second; a machine that is merely busy spreads them.
+  std::string SlowSeconds(Clock::time_point t0, double ms) {
+    std::lock_guard lock(mu_);
+    std::map<long, size_t> per_second;
+    size_t slow = 0;
+    for (size_t i = 0; i < latencies_.size(); ++i) {
+      if (latencies_[i] <= ms || sent_at_[i] < t0) continue;
+      ++slow;
+      ++per_second[static_cast<long>(std::chrono::duration<double>(sent_at_[i] - t0).count())];
+    }
+    std::vector<std::pair<size_t, long>> top;
+    for (const auto& [second, n] : per_second) top.emplace_back(n, second);
+    std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    std::string out = std::to_string(slow) + " over " + std::to_string(static_cast<int>(ms)) +
+                      " ms";
+    for (size_t i = 0; i < top.size() && i < 4; ++i) {
+      out += (i == 0 ? "; sent in second " : ", ") + std::to_string(top[i].second) + ": " +
+             std::to_string(top[i].first);
+    }
+    return out;
+  }
   void Stop() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
@@ -316,6 +341,7 @@ class LatencyReader {
         auto it = sent_.find(key);
         if (it != sent_.end()) {
           latencies_.push_back(std::chrono::duration<double, std::milli>(now - it->second).count());
+          sent_at_.push_back(it->second);
           sent_.erase(it);
           last_ = now;
           ++received_;
@@ -330,6 +356,7 @@ class LatencyReader {
   std::mutex mu_;
   std::unordered_map<std::string, Clock::time_point> sent_;
   std::vector<double> latencies_;  // in arrival order
+  std::vector<Clock::time_point> sent_at_;  // the same records' send times
   Clock::time_point last_{};
   std::atomic<size_t> received_{0};
 };
@@ -454,6 +481,7 @@ int main(int argc, char** argv) {
   Clock::time_point t0{}, t1{};
   const auto deadline = Clock::now() + std::chrono::seconds(o.timeout_s);
   std::vector<double> latencies;
+  std::string slow_seconds;  // rate mode: where the records over 50 ms were sent
   size_t lost = 0;
 
   if (!rate_mode) {
@@ -467,8 +495,9 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   } else {
-    // Warm-up: one record through the whole path (group joined, partitions assigned, stages
-    // touched) before the paced run; its latency is not counted.
+    // Warm-up: one record per partition through the whole path (group joined, partitions
+    // assigned, every worker's stages touched) before the paced run; not counted. With one
+    // record only, the other workers met their first record inside the measured run.
     LatencyReader reader;
     while (!ready && Clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -479,15 +508,16 @@ int main(int argc, char** argv) {
       return 1;
     }
     size_t sent = 0;
-    if (source.Next(&value)) {
+    for (int p = 0; p < o.partitions && source.Next(&value); ++p) {
       std::string key = IdOf(id_parser, value);
       reader.Sent(key, Clock::now());
-      Produce(producer->get(), in_topic, value, key);
-      rd_kafka_flush(producer->get(), 10000);
+      Produce(producer->get(), in_topic, value, key, p);
       ++sent;
-      while (reader.received() < 1 && Clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    rd_kafka_flush(producer->get(), 10000);
+    while (reader.received() < sent && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const size_t warm_up = sent;
     cpu_t0 = CpuSeconds();
     t0 = Clock::now();
     const auto period = std::chrono::duration<double>(1.0 / o.rate);
@@ -509,7 +539,8 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     t1 = reader.received() >= sent ? reader.last_arrival() : Clock::time_point{};
     lost = sent - reader.received();
-    latencies = reader.TakeLatencies(1);
+    latencies = reader.TakeLatencies(warm_up);
+    slow_seconds = reader.SlowSeconds(t0, 50);
   }
   const double cpu_end = CpuSeconds();
   daemon.Stop();
@@ -564,6 +595,7 @@ int main(int argc, char** argv) {
                 Percentile(latencies, 0.99), latencies.empty() ? 0 : latencies.back(),
                 latencies.size(), "", 100 * daemon_e2e.le_50ms, 100 * daemon_processing.le_50ms,
                 daemon_processing.p99);
+  if (rate_mode) std::printf("%-24s slow records: %s\n", "", slow_seconds.c_str());
 
   std::string json;
   JsonWriter w(&json);
@@ -615,6 +647,7 @@ int main(int argc, char** argv) {
     Num("daemon_processing_le_50ms_share", daemon_processing.le_50ms, 4);
     Num("daemon_processing_p50_bucket_s", daemon_processing.p50, 4);
     Num("daemon_processing_p99_bucket_s", daemon_processing.p99, 4);
+    w.Field("slow_records", slow_seconds);
   }
   w.EndObject();
   std::printf("%s\n", json.c_str());
