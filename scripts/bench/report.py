@@ -130,8 +130,8 @@ def main():
     speedup = per_cpu / py if per_cpu and py else None
     check("per core (articles per CPU-second) >= 50x the Python reference", speedup, 50,
           speedup is not None and speedup >= 50)
-    # The p99 of one run moves with whatever else the shared machine does (22-239 ms at
-    # the same rate in the runs of one evening): the median of the runs is checked.
+    # The p99 of one run moves with whatever else the shared machine does (17-47 ms at 800/s
+    # in eight runs by hand within ten minutes): the median of the runs is checked.
     p99s = sorted(r["latency_ms"]["p99"] for l, r in runs.items()
                   if (l == "latency" or l.startswith("latency-")) and "latency_ms" in r)
     lat = p99s[len(p99s) // 2] if p99s else None
