@@ -701,7 +701,7 @@ Extracted Collector::Build() {
     // Short lines are labels and furniture, except as items of a list in the article.
     const bool list_item = (elements_[static_cast<size_t>(blk.element)].flags & kListItem) != 0;
     if (!heading && !list_item && CountWords(t) < 3 && t.back() != '.') continue;
-    if (SameTitle(t, out.title) && t.size() <= out.title.size() + 2) continue;
+    if (t.size() <= out.title.size() + 2 && SameTitle(t, out.title)) continue;  // size first: cheap
     if (!seen.insert(t).second) continue;
     body_chars += t.size();
     out.paragraphs.push_back(t);
