@@ -332,10 +332,38 @@ void Model::ComputeFeatures(const DocumentView& doc, TaggerScratch* s) const {
   s->gaz_len.assign(n, 0);
   s->gaz_entry.assign(n, nullptr);
   s->gaz_source = gazetteer_;
-  // Per token: its hashes, word-list bits and the features of the word alone (bias, word,
-  // shapes, prefixes, suffixes), from one normalisation of the word.
+  // Per word type (first token of each spelling): its hashes, word-list bits and the features
+  // of the word alone (bias, word, shapes, prefixes, suffixes), from one normalisation of the
+  // word; the later tokens of the type copy them.
+  size_t cap = 16;
+  while (cap < 2 * n) cap <<= 1;
+  s->type_slots.assign(cap, 0);
+  s->type_of.resize(n);
+  s->type_first.clear();
   for (size_t i = 0; i < n; ++i) {
     const std::string_view w = doc.words[i];
+    const uint64_t exact = FastHash(w, 3);
+    size_t h = exact & (cap - 1);
+    for (; s->type_slots[h] != 0; h = (h + 1) & (cap - 1)) {
+      const uint32_t first = s->type_first[s->type_slots[h] - 1];
+      if (s->exact[first] == exact && doc.words[first] == w) break;
+    }
+    if (s->type_slots[h] != 0) {
+      const uint32_t type = s->type_slots[h] - 1;
+      const uint32_t first = s->type_first[type];
+      s->type_of[i] = type;
+      s->norm[i] = s->norm[first];
+      s->exact[i] = exact;
+      s->shape[i] = s->shape[first];
+      s->long_shape[i] = s->long_shape[first];
+      s->lex[i] = s->lex[first];
+      std::memcpy(&s->features[i * kStaticFeatures], &s->features[first * kStaticFeatures],
+                  kWordFeatures * sizeof(uint32_t));
+      continue;
+    }
+    s->type_slots[h] = static_cast<uint32_t>(s->type_first.size() + 1);
+    s->type_of[i] = static_cast<uint32_t>(s->type_first.size());
+    s->type_first.push_back(static_cast<uint32_t>(i));
     char buf[96];
     const size_t len = NormalizeWord(w, buf, sizeof(buf));
     const std::string_view nw(buf, len);
@@ -343,7 +371,7 @@ void Model::ComputeFeatures(const DocumentView& doc, TaggerScratch* s) const {
     uint64_t sh, lh;
     Shapes(w, &sh, &lh);
     s->norm[i] = norm;
-    s->exact[i] = FastHash(w, 3);
+    s->exact[i] = exact;
     s->shape[i] = static_cast<uint32_t>(sh);
     s->long_shape[i] = lh;
     s->lex[i] = LexBits(norm, nw) | (StartsUpper(w) ? kLexUpper : 0) |
@@ -469,7 +497,7 @@ void Model::ComputeFeatures(const DocumentView& doc, TaggerScratch* s) const {
     };
     const long li = static_cast<long>(i);
     uint32_t* f = &s->features[i * kStaticFeatures];
-    int k = 12;
+    int k = kWordFeatures;
     const uint64_t w = s->norm[i];
     const uint64_t sh = s->shape[i];
     const uint64_t prev_norm = norm_at(li - 1), next_norm = norm_at(li + 1);
@@ -525,12 +553,18 @@ void Model::Tag(const DocumentView& doc, TaggerScratch* scratch,
   // dynamic ones); absent rows are all zero and adding them would not change a sum.
   constexpr size_t kAhead = 6;
   constexpr size_t kRing = 8;  // > kAhead
+  // The word features' rows (features 0-11) are summed at the first token of each word type
+  // and that partial sum is kept: the type's later tokens start from it. Adding in the same
+  // order from the same partial sum gives the same floats.
   struct Resolved {
     const float* rows[kStaticFeatures];
+    int word_count;  // rows[0, word_count): word feature rows (first token of its type only)
     int count;
+    bool first_of_type;
     const float* word_prev_o;  // row of Bucket(42, MixHash(kO, norm))
   };
   Resolved ring[kRing];
+  scratch->type_sum.resize(scratch->type_first.size() * kNumTags);
   auto prefetch_row = [](const float* r) {
     __builtin_prefetch(r);
     __builtin_prefetch(r + kNumTags - 1);
@@ -539,7 +573,17 @@ void Model::Tag(const DocumentView& doc, TaggerScratch* scratch,
     Resolved& r = ring[j % kRing];
     const uint32_t* f = &scratch->features[j * kStaticFeatures];
     int c = 0;
-    for (int k = 0; k < kStaticFeatures; ++k) {
+    r.first_of_type = scratch->type_first[scratch->type_of[j]] == j;
+    if (r.first_of_type) {
+      for (int k = 0; k < kWordFeatures; ++k) {
+        const float* row = Row(f[k]);
+        if (row == nullptr) continue;
+        prefetch_row(row);
+        r.rows[c++] = row;
+      }
+    }
+    r.word_count = c;
+    for (int k = kWordFeatures; k < kStaticFeatures; ++k) {
       const float* row = Row(f[k]);
       if (row == nullptr) continue;
       prefetch_row(row);
@@ -569,7 +613,18 @@ void Model::Tag(const DocumentView& doc, TaggerScratch* scratch,
       hi += b;
       last += w[8];
     };
-    for (int k = 0; k < r.count; ++k) add(r.rows[k]);
+    float* type_sum = &scratch->type_sum[scratch->type_of[i] * kNumTags];
+    if (r.first_of_type) {
+      for (int k = 0; k < r.word_count; ++k) add(r.rows[k]);
+      std::memcpy(type_sum, &lo, sizeof(lo));
+      std::memcpy(type_sum + 4, &hi, sizeof(hi));
+      type_sum[8] = last;
+    } else {
+      std::memcpy(&lo, type_sum, sizeof(lo));
+      std::memcpy(&hi, type_sum + 4, sizeof(hi));
+      last = type_sum[8];
+    }
+    for (int k = r.word_count; k < r.count; ++k) add(r.rows[k]);
     const float* dyn[4] = {prev_rows_[prev], prev2_rows_[prev2][prev],
                            prev == kO ? r.word_prev_o
                                       : Row(Bucket(42, MixHash(prev, scratch->norm[i]))),

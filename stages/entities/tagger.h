@@ -60,6 +60,12 @@ struct TaggerScratch {
   std::vector<uint64_t> long_shape;  // long-shape hashes
   std::vector<uint8_t> run_code;     // place in the run of capitalised words
   std::vector<uint64_t> cue_keys;    // document cue table (open addressing), key | bits
+  // Word types: tokens spelled alike share everything computed from the word alone (hashes,
+  // word-list bits, the first kWordFeatures feature buckets), computed at their first token.
+  std::vector<uint32_t> type_of;     // per token: its type
+  std::vector<uint32_t> type_first;  // per type: its first token
+  std::vector<uint32_t> type_slots;  // open addressing on the exact hash: type + 1, 0 empty
+  std::vector<float> type_sum;       // per type: scores of its word features (Tag(), kNumTags)
   // Gazetteer::Match at each token, computed once per document (length 0: none).
   std::vector<uint8_t> gaz_len;
   std::vector<const Gazetteer::Entry*> gaz_entry;
@@ -71,6 +77,7 @@ class Model {
   static constexpr uint32_t kBucketsLog2 = 20;
   static constexpr uint32_t kBuckets = 1u << kBucketsLog2;
   static constexpr int kStaticFeatures = 40;
+  static constexpr int kWordFeatures = 12;  // static features 0-11 depend on the word alone
 
   Model();  // all weights zero
   // Reads a model written by Save(). The gazetteer is used for features and must be the one the
