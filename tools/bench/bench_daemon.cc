@@ -587,7 +587,7 @@ int main(int argc, char** argv) {
                 share_base > 0 ? 100 * t.seconds / share_base : 0,
                 t.calls ? 1e6 * t.seconds / t.calls : 0);
   std::printf("\n");
-  if (rate_mode)
+  if (rate_mode) {
     std::printf("%-24s at %.0f/s: latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms "
                 "(%zu records)\n%-24s daemon's histograms: record timestamp to output acked "
                 "%.1f%% <= 50 ms; consumed to output acked %.1f%% <= 50 ms, p99 <= %g s\n",
@@ -595,7 +595,8 @@ int main(int argc, char** argv) {
                 Percentile(latencies, 0.99), latencies.empty() ? 0 : latencies.back(),
                 latencies.size(), "", 100 * daemon_e2e.le_50ms, 100 * daemon_processing.le_50ms,
                 daemon_processing.p99);
-  if (rate_mode) std::printf("%-24s slow records: %s\n", "", slow_seconds.c_str());
+    std::printf("%-24s slow records: %s\n", "", slow_seconds.c_str());
+  }
 
   std::string json;
   JsonWriter w(&json);
