@@ -504,7 +504,13 @@ void Detector::Detect(std::string_view title, std::string_view body, Scratch* s,
     body = body.substr(0, static_cast<size_t>(options_.max_text_bytes));
   }
   if (body.size() >= static_cast<size_t>(options_.long_text_bytes)) {
-    DetectLong(body, s, out);
+    std::string_view text = body;
+    const auto sample_bytes = static_cast<size_t>(options_.sample_bytes);
+    if (sample_bytes > 0 && body.size() > sample_bytes) {
+      SampleText(body, sample_bytes, &s->sample);
+      text = s->sample;
+    }
+    DetectLong(text, s, out);
     if (out->code != "und") return;
   }
   DetectShort(title, body, s, out);

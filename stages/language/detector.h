@@ -52,6 +52,11 @@ struct DetectorOptions {
   int max_ngram_letters = 1000;
   // At most this many bytes of the body are looked at. Range [1000, 100000000]. Default: 1 MiB.
   int64_t max_text_bytes = 1 << 20;
+  // On a longer body the long-text path reads a sample of about this many bytes (SampleText in
+  // text.h: windows spread evenly from the start to the end), not the whole body; the shares in
+  // `others` are then shares of the sample. 0 = always the whole body. Range 0 or
+  // [1024, 100000000]. Default: 2048.
+  int64_t sample_bytes = 2048;
   // `reliable` is set from this confidence on. Range [0, 1]. Default: 0.9.
   double reliable_confidence = 0.9;
   // Other languages below this share of the text are not listed in `others`. Range [0, 1].
@@ -87,6 +92,7 @@ class Detector {
     std::vector<std::pair<std::string, double>> weights;
     std::string chunk;
     std::string clean;     // the body with what CLD2 rejects blanked out (DetectLong)
+    std::string sample;    // the sample of a long body (SampleText)
     std::string word_key;  // ScoreWords' key buffer
     std::vector<uint64_t> word_keys;
     CLD2::ResultChunkVector cld2_chunks;

@@ -144,6 +144,11 @@ class LanguageFactory final : public StageFactory {
     o.long_text_bytes = static_cast<int>(section.Int("long_text_bytes", 300, 50, 100000));
     o.max_ngram_letters = static_cast<int>(section.Int("max_ngram_letters", 1000, 50, 100000));
     o.max_text_bytes = section.Int("max_text_bytes", 1 << 20, 1000, 100000000);
+    o.sample_bytes = section.Int("sample_bytes", 2048, 0, 100000000);
+    if (o.sample_bytes > 0 && o.sample_bytes < 1024) {
+      section.Error("sample_bytes",
+                    std::to_string(o.sample_bytes) + " is neither 0 nor in [1024, 100000000]");
+    }
     o.reliable_confidence = section.Double("reliable_confidence", 0.9, 0.0, 1.0);
     o.min_other_share = section.Double("min_other_share", 0.05, 0.0, 1.0);
     c->metric_languages = section.StringList("metric_languages", kDefaultMetricLanguages);

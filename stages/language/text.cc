@@ -3,6 +3,8 @@
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 
+#include <algorithm>
+
 #include "common/utf8.h"
 
 namespace newsflow::language {
@@ -145,6 +147,49 @@ void Tokenize(std::string_view text, size_t max_letters, Tokenized* out) {
   }
   close_word();
   // A separator between texts appended to the same buffer: words never run across them.
+}
+
+namespace {
+
+bool IsBreak(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+bool IsContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+}  // namespace
+
+void SampleText(std::string_view text, size_t sample_bytes, std::string* out) {
+  out->clear();
+  const size_t n = text.size();
+  if (n <= sample_bytes) {
+    out->assign(text);
+    return;
+  }
+  const size_t width = std::min(kSampleWindowBytes, n);
+  const size_t windows = std::max<size_t>(2, sample_bytes / kSampleWindowBytes);
+  for (size_t i = 0; i < windows; ++i) {
+    size_t begin = (n - width) * i / (windows - 1);
+    size_t end = begin + width;
+    if (begin > 0) {  // start after a break inside the window, else at a code point
+      size_t b = begin;
+      while (b < end && !IsBreak(text[b - 1])) ++b;
+      if (b == end) {
+        b = begin;
+        while (b < end && IsContinuation(text[b])) ++b;
+      }
+      begin = b;
+    }
+    if (end < n) {  // end at a break inside the window, else at a code point
+      size_t e = end;
+      while (e > begin && !IsBreak(text[e])) --e;
+      if (e == begin) {
+        e = end;
+        while (e > begin && IsContinuation(text[e])) --e;
+      }
+      end = e;
+    }
+    if (end <= begin) continue;
+    if (!out->empty()) out->append("\n\n");
+    out->append(text.substr(begin, end - begin));
+  }
 }
 
 }  // namespace newsflow::language

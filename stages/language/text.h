@@ -85,4 +85,16 @@ inline char32_t NextCodePoint(std::string_view s, size_t* pos) {
   return c;
 }
 
+// Bytes of one window of SampleText().
+inline constexpr size_t kSampleWindowBytes = 512;
+
+// A sample of about `sample_bytes` bytes of `text` for the long-text path, written to `out`:
+// sample_bytes / kSampleWindowBytes windows (at least 2) spread evenly from the text's start to
+// its end, the first at byte 0 and the last ending at the text's end, joined by blank lines.
+// Each window's edges move inwards to the nearest space or line end (to a code point boundary
+// when there is none within a window, as in Chinese or Japanese), so no word is cut in two.
+// A text of at most `sample_bytes` bytes is copied whole. Deterministic: the same text gives
+// the same sample.
+void SampleText(std::string_view text, size_t sample_bytes, std::string* out);
+
 }  // namespace newsflow::language

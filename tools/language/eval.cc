@@ -1,19 +1,19 @@
 // newsflow-eval-language: accuracy of the language stage on the development set and the seeds.
 //
 //   newsflow-eval-language [--shared DIR] [--model FILE] [--group-model FILE]
-//                          [--lines odd|even|all|K/M] [--doc-stride N] [--errors N]
-//                          [--option KEY=VALUE ...]
+//                          [--lines odd|even|all|K/M] [--doc-stride N] [--doc-sentences N]
+//                          [--errors N] [--option KEY=VALUE ...]
 //
 // --option sets any other option of stages.language (README.md), e.g. max_ngram_letters=500.
 // The models default to the ones the build made; "none" runs without (--model none: CLD2 and
 // scripts only). Reads ../shared/data/langid/{sentences,word-pairs,single-words}/<code>.txt (one
 // text per line; the file names the language) and ../shared/seeds/*.txt (first line the title).
 // Every text goes through RecordProcessor with a language-only pipeline, exactly as in the daemon.
-// "documents" are windows of 15 consecutive sentence lines of one file (paragraphs of three
-// sentences), one window starting every --doc-stride lines. --lines picks the lines used:
-// the stage's few constants were tuned on the even lines (0-based), so the figures to quote are
-// those of the odd lines (the default). Prints accuracy per language and set, the means, mean
-// confidence against accuracy (calibration), the most frequent confusions, and the seeds.
+// "documents" are windows of 15 (--doc-sentences) consecutive sentence lines of one file
+// (paragraphs of three sentences), one window starting every --doc-stride lines. --lines picks the
+// lines used: the stage's few constants were tuned on the even lines (0-based), so the figures to
+// quote are those of the odd lines (the default). Prints accuracy per language and set, the means,
+// mean confidence against accuracy (calibration), the most frequent confusions, and the seeds.
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -44,6 +44,7 @@ struct Options {
   std::vector<std::pair<std::string, std::string>> stage_options;  // --option KEY=VALUE
   std::string lines = "odd";
   int doc_stride = 5;
+  int doc_sentences = 15;
   int errors = 0;
 };
 
@@ -202,12 +203,14 @@ int main(int argc, char** argv) {
       o.lines = next();
     } else if (a == "--doc-stride") {
       o.doc_stride = std::max(1, std::atoi(next().c_str()));
+    } else if (a == "--doc-sentences") {
+      o.doc_sentences = std::max(1, std::atoi(next().c_str()));
     } else if (a == "--errors") {
       o.errors = std::atoi(next().c_str());
     } else {
       std::cerr
           << "usage: newsflow-eval-language [--shared DIR] [--model FILE] [--group-model FILE] "
-             "[--lines odd|even|all|K/M] [--doc-stride N] [--errors N]\n";
+             "[--lines odd|even|all|K/M] [--doc-stride N] [--doc-sentences N] [--errors N]\n";
       return 2;
     }
   }
@@ -255,9 +258,10 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     for (const std::string& lang : languages) {
       const auto lines = Pick(ReadLines(langid / "sentences" / (lang + ".txt")), o.lines);
-      for (size_t start = 0; start + 15 <= lines.size(); start += o.doc_stride) {
+      const auto n = static_cast<size_t>(o.doc_sentences);
+      for (size_t start = 0; start + n <= lines.size(); start += o.doc_stride) {
         std::string doc;
-        for (size_t k = 0; k < 15; ++k) {
+        for (size_t k = 0; k < n; ++k) {
           if (k > 0) doc += k % 3 == 0 ? "\n\n" : " ";
           doc += lines[start + k];
         }

@@ -423,11 +423,115 @@ TEST_CASE("the stage fills Article::language and counts a bounded label set", "[
   CHECK(text.find("language=\"it\"") == std::string::npos);
 }
 
+TEST_CASE("a long text's sample spans it from start to end without cutting words", "[unit]") {
+  using newsflow::language::SampleText;
+  std::string out;
+  SampleText("short text", 2048, &out);
+  CHECK(out == "short text");
+
+  // 2,000 numbered words: the sample holds four runs of whole words, the first from word 0,
+  // the last up to the final word, each run in the text's order.
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += (i ? " w" : "w") + std::to_string(i);
+  REQUIRE(text.size() > 10000);
+  SampleText(text, 2048, &out);
+  CHECK(out.size() <= 2048 + 3 * 2);
+  CHECK(out.size() > 1900);
+  std::vector<std::vector<int>> runs(1);
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) {
+      runs.emplace_back();
+      continue;
+    }
+    std::istringstream words(line);
+    std::string w;
+    while (words >> w) {
+      REQUIRE(w.size() >= 2);
+      REQUIRE(w[0] == 'w');
+      runs.back().push_back(std::stoi(w.substr(1)));
+    }
+  }
+  REQUIRE(runs.size() == 4);
+  CHECK(runs.front().front() == 0);
+  CHECK(runs.back().back() == 1999);
+  int last = -1;
+  for (const auto& run : runs) {
+    REQUIRE(!run.empty());
+    CHECK(run.front() > last);
+    for (size_t i = 1; i < run.size(); ++i) CHECK(run[i] == run[i - 1] + 1);  // whole, in order
+    last = run.back();
+  }
+  // The windows are spread: the second starts a third of the way in, give or take a window.
+  CHECK(runs[1].front() > 500);
+  CHECK(runs[1].front() < 800);
+  std::string again;
+  SampleText(text, 2048, &again);
+  CHECK(again == out);
+}
+
+TEST_CASE("a sample of text without spaces is cut at code points", "[unit]") {
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += "\xe4\xb8\xad";  // 中, three bytes, no spaces
+  std::string out;
+  newsflow::language::SampleText(text, 2048, &out);
+  CHECK(out.size() > 1900);
+  size_t pos = 0;
+  while (pos < out.size()) {
+    if (out.compare(pos, 2, "\n\n") == 0) {
+      pos += 2;
+      continue;
+    }
+    REQUIRE(out.compare(pos, 3, "\xe4\xb8\xad") == 0);
+    pos += 3;
+  }
+}
+
+TEST_CASE("a long article keeps its language and the banner at its end", "[unit]") {
+  // The longest seed article read as English with no other language (over the sample size),
+  // with the Turkish cookie banner of the mixed fixture at its end: the sample's last window
+  // holds it.
+  std::string title, body, mixed_title, mixed;
+  const fs::path seeds = newsflow::testing::SharedDir() / "seeds";
+  for (const auto& e : fs::directory_iterator(seeds)) {
+    if (e.path().extension() != ".txt") continue;
+    std::string t, b;
+    SplitTitle(newsflow::testing::ReadFile(e.path()), &t, &b);
+    const LanguageResult alone = Detect(SharedDetector(), t, b);
+    if (alone.code == "en" && alone.others.empty() && b.size() > body.size()) {
+      title = t;
+      body = b;
+    }
+  }
+  REQUIRE(body.size() > 3000);
+  SplitTitle(newsflow::testing::ReadFile(newsflow::testing::SourceDir() /
+                                         "tests/testdata/language/mixed_en_tr.txt"),
+             &mixed_title, &mixed);
+  const std::string banner = mixed.substr(mixed.rfind("\n\n") + 2);
+  REQUIRE(banner.size() > 100);
+  body += "\n\n" + banner;
+  const LanguageResult sampled = Detect(SharedDetector(), title, body);
+  CHECK(sampled.code == "en");
+  REQUIRE(sampled.others.size() >= 1);
+  CHECK(sampled.others[0].code == "tr");
+  // Read whole (sample_bytes 0), the same verdict and the same other language.
+  DetectorOptions o = ModelOptions();
+  o.sample_bytes = 0;
+  auto whole = Detector::Create(o);
+  REQUIRE(whole.ok());
+  const LanguageResult full = Detect(*whole.value(), title, body);
+  CHECK(full.code == "en");
+  REQUIRE(full.others.size() >= 1);
+  CHECK(full.others[0].code == "tr");
+}
+
 TEST_CASE("bad options are reported with their paths", "[unit]") {
   auto factory = newsflow::MakeLanguageStageFactory();
   YAML::Node node;
   node["min_letters"] = 0;
   node["reliable_confidence"] = 1.5;
+  node["sample_bytes"] = 500;
   node["metric_languages"].push_back("other");
   node["unknown_key"] = 1;
   newsflow::config::Errors errors;
@@ -436,6 +540,7 @@ TEST_CASE("bad options are reported with their paths", "[unit]") {
   const std::string all = errors.Joined();
   CHECK(all.find("stages.language.min_letters") != std::string::npos);
   CHECK(all.find("stages.language.reliable_confidence") != std::string::npos);
+  CHECK(all.find("stages.language.sample_bytes") != std::string::npos);
   CHECK(all.find("stages.language.metric_languages") != std::string::npos);
   CHECK(all.find("stages.language.unknown_key") != std::string::npos);
 
