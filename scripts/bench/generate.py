@@ -15,9 +15,9 @@ The mix (defaults, all shares of the records written):
 
 Why recompose sentences rather than repeat the source articles: the shared data holds about 80
 news bodies, and a stream of thousands of verbatim repeats would be exact duplicates, which is
-not the workload. The pools are small (under 500 sentences per language), so unrelated articles of one
-language share several sentences: dedup finds a partial overlap for about three quarters of the
-records, far more than in real news (docs/benchmarks.md, "The articles").
+not the workload. The pools are small (under 500 sentences per language), so unrelated articles
+of one language share several sentences: dedup finds a partial overlap for about three quarters
+of the records, far more than in real news (docs/benchmarks.md, "The articles").
 
 Deterministic: the same arguments give the same bytes. Standard library only.
 
