@@ -14,6 +14,7 @@
 #include "common/hash.h"
 #include "common/time.h"
 #include "stages/dedup/lsh_index.h"
+#include "stages/dedup/record_cache.h"
 #include "stages/dedup/shingles.h"
 #include "stages/dedup/state_layout.h"
 #include "state/store.h"
@@ -90,6 +91,9 @@ struct DedupOptions {
   int max_matches = 5;
   // Words read per article; the rest is ignored. Range [100, 10000000]. Default: 200000.
   int max_tokens = 200000;
+  // Memory for the newest records, decoded, in front of the store (record_cache.h); 0 = off.
+  // Range [0, 65536] MiB. Default: 32.
+  int record_cache_mb = 32;
 };
 
 double Round4(double v) { return std::round(v * 10000.0) / 10000.0; }
@@ -121,9 +125,12 @@ struct Shared {
   std::vector<uint64_t> lookup_scratch;
   std::vector<Candidate> candidates;
   dedup::KeyFingerprints query_fps;
+  dedup::RecordCache cache;
 
   prometheus::Counter* outcomes[4] = {nullptr, nullptr, nullptr, nullptr};
   prometheus::Counter* late = nullptr;
+  prometheus::Counter* reads_cache = nullptr;  // candidate records found in the cache
+  prometheus::Counter* reads_store = nullptr;  // ... read from the store
   prometheus::Gauge* entries = nullptr;
   prometheus::Gauge* keys = nullptr;
   prometheus::Gauge* memory = nullptr;
@@ -230,6 +237,8 @@ class DedupStage final : public Stage {
     shared_->watermark_ms = new_watermark;
     shared_->index.ExpireBefore(new_min);
     shared_->index.Insert(id_hash, bucket, entry_.keys, entry_.check);
+    shared_->cache.Put(bucket, id_hash,
+                       {std::move(rec.id), rec.event_ms, rec.text_hash, std::move(rec.samples)});
     shared_->UpdateGauges();
     a.dedup = std::move(result);
     Count(a.dedup->status);
@@ -259,19 +268,29 @@ class DedupStage final : public Stage {
         const int32_t matched = shared_->index.CheckShared(c, shared_->query_fps);
         if (matched >= 0 && matched < o.check_matches) continue;
       }
-      auto v = shared_->store->Get(ArticleKey(kRecordKind, c.bucket, c.id_hash));
-      if (!v.ok()) return false;
-      if (!v->has_value() || !dedup::DecodeRecordForMatch(**v, &other_)) continue;
-      if (other_.id == id) continue;  // never one's own duplicate
+      const dedup::MatchRecord* other = shared_->cache.Find(c.bucket, c.id_hash);
+      if (other != nullptr) {
+        if (shared_->reads_cache) shared_->reads_cache->Increment();
+      } else {
+        auto v = shared_->store->Get(ArticleKey(kRecordKind, c.bucket, c.id_hash));
+        if (!v.ok()) return false;
+        if (shared_->reads_store) shared_->reads_store->Increment();
+        if (!v->has_value() || !dedup::DecodeRecordForMatch(**v, &other_)) continue;
+        read_ = {std::move(other_.id), other_.event_ms, other_.text_hash,
+                 std::move(other_.samples)};
+        other = &read_;
+        shared_->cache.Put(c.bucket, c.id_hash, read_);
+      }
+      if (other->id == id) continue;  // never one's own duplicate
       DedupMatch m;
-      m.id = other_.id;
-      if (other_.text_hash == sig_.text_hash) {
+      m.id = other->id;
+      if (other->text_hash == sig_.text_hash) {
         m.status = DedupStatus::kExactDuplicate;
         m.similarity = 1;
         m.containment = 1;
       } else {
-        const size_t inter = dedup::IntersectionSize(sig_.samples, other_.samples);
-        const size_t a = sig_.samples.size(), b = other_.samples.size();
+        const size_t inter = dedup::IntersectionSize(sig_.samples, other->samples);
+        const size_t a = sig_.samples.size(), b = other->samples.size();
         const size_t shorter = std::min(a, b);
         m.similarity = Round4(a + b > inter ? double(inter) / double(a + b - inter) : 0.0);
         m.containment = Round4(shorter ? double(inter) / double(shorter) : 0.0);
@@ -283,7 +302,7 @@ class DedupStage final : public Stage {
           continue;
         }
       }
-      found_.push_back({std::move(m), other_.event_ms});
+      found_.push_back({std::move(m), other->event_ms});
     }
     if (found_.empty()) return true;
     // `of`: the earliest (event time, then id) among the matches of the strongest relation.
@@ -331,6 +350,7 @@ class DedupStage final : public Stage {
   IndexEntry entry_;
   ArticleRecord stored_;
   ArticleRecord other_;
+  dedup::MatchRecord read_;  // a candidate's record read from the store
   std::vector<Found> found_;
   state::WriteBatch batch_;
 };
@@ -344,6 +364,7 @@ class DedupConfig final : public StageConfig {
         (options.window_days * 24 + options.bucket_hours - 1) / options.bucket_hours);
     shared_.index = dedup::LshIndex(static_cast<uint32_t>(options.max_postings),
                                     static_cast<uint32_t>(options.check_samples));
+    shared_.cache = dedup::RecordCache(static_cast<size_t>(options.record_cache_mb) << 20);
   }
 
   Status Prepare(const StageEnvironment& env) override {
@@ -408,6 +429,12 @@ class DedupConfig final : public StageConfig {
                           .Help("Articles older than the dedup window: compared, not stored")
                           .Register(*env.registry)
                           .Add({});
+      auto& reads = prometheus::BuildCounter()
+                        .Name("newsflow_dedup_record_reads_total")
+                        .Help("Candidate records read for verification, by where they came from")
+                        .Register(*env.registry);
+      shared_.reads_cache = &reads.Add({{"from", "cache"}});
+      shared_.reads_store = &reads.Add({{"from", "store"}});
       shared_.entries = &prometheus::BuildGauge()
                              .Name("newsflow_dedup_index_entries")
                              .Help("Articles in the dedup index (within the window)")
@@ -475,6 +502,7 @@ class DedupFactory final : public StageFactory {
     o.max_postings = static_cast<int>(s.Int("max_postings", o.max_postings, 1, 100000));
     o.max_matches = static_cast<int>(s.Int("max_matches", o.max_matches, 0, 64));
     o.max_tokens = static_cast<int>(s.Int("max_tokens", o.max_tokens, 100, 10000000));
+    o.record_cache_mb = static_cast<int>(s.Int("record_cache_mb", o.record_cache_mb, 0, 65536));
     s.Finish();
     return std::make_unique<DedupConfig>(o);
   }

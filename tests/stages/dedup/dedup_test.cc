@@ -17,6 +17,7 @@
 #include "stages/core/processor.h"
 #include "stages/core/registry.h"
 #include "stages/dedup/lsh_index.h"
+#include "stages/dedup/record_cache.h"
 #include "stages/dedup/shingles.h"
 #include "stages/dedup/state_layout.h"
 #include "state/rocks_store.h"
@@ -399,6 +400,109 @@ TEST_CASE("Options are validated with their paths", "[unit]") {
   CHECK(ok.Start("{window_days: 7, bucket_hours: 6, sample_rate: 4}", store.get()) == "");
   DedupHarness off;
   CHECK(off.Start("{check_samples: 0, check_matches: 5}", store.get()) == "");
+  DedupHarness cache;
+  CHECK(cache.Start("{record_cache_mb: -1}", store.get()).find("stages.dedup.record_cache_mb") !=
+        std::string::npos);
+}
+
+TEST_CASE("RecordCache: bounded by bytes, oldest out first, replaced in place", "[unit]") {
+  auto record = [](const std::string& id, size_t samples) {
+    dedup::MatchRecord r;
+    r.id = id;
+    r.event_ms = 7;
+    r.text_hash = std::hash<std::string>{}(id);
+    r.samples.assign(samples, 1);
+    r.samples.shrink_to_fit();
+    return r;
+  };
+  dedup::RecordCache off(0);
+  off.Put(1, 1, record("a", 10));
+  CHECK(off.Find(1, 1) == nullptr);
+  CHECK(off.size() == 0);
+
+  // Room for about ten records of 1,000 samples (4 KB each).
+  dedup::RecordCache cache(41000);
+  for (uint64_t i = 0; i < 30; ++i) cache.Put(5, i, record("id" + std::to_string(i), 1000));
+  CHECK(cache.bytes() <= cache.max_bytes());
+  CHECK(cache.size() >= 8);
+  CHECK(cache.size() <= 10);
+  CHECK(cache.Find(5, 0) == nullptr);  // the oldest went first
+  const dedup::MatchRecord* last = cache.Find(5, 29);
+  REQUIRE(last != nullptr);
+  CHECK(last->id == "id29");
+  CHECK(last->samples.size() == 1000);
+  CHECK(cache.Find(6, 29) == nullptr);  // the bucket is part of the key
+  const size_t n = cache.size();
+  // Every record from the oldest kept to the newest is there, in order of insertion.
+  for (uint64_t i = 30 - n; i < 30; ++i) {
+    INFO(i);
+    REQUIRE(cache.Find(5, i) != nullptr);
+    CHECK(cache.Find(5, i)->id == "id" + std::to_string(i));
+  }
+  // A key put again is replaced where it stands (it does not become the newest).
+  cache.Put(5, 30 - n, record("replaced", 10));
+  CHECK(cache.Find(5, 30 - n)->id == "replaced");
+  CHECK(cache.size() == n);
+  cache.Put(5, 100, record("new", 1000));
+  cache.Put(5, 101, record("newer", 1000));
+  CHECK(cache.Find(5, 30 - n) == nullptr);
+  CHECK(cache.Find(5, 101)->id == "newer");
+  CHECK(cache.bytes() <= cache.max_bytes());
+  // A record larger than the whole cache is not kept, and evicts nothing.
+  const size_t before = cache.size();
+  cache.Put(5, 200, record("huge", 100000));
+  CHECK(cache.Find(5, 200) == nullptr);
+  CHECK(cache.size() == before);
+}
+
+TEST_CASE("The record cache changes no verdict; verification reads come from it", "[unit]") {
+  // 60 articles built from 12 paragraphs, three each: many share one or two paragraphs
+  // (partial overlaps), some all three in another order (near duplicates).
+  std::vector<std::string> paragraphs;
+  for (int p = 0; p < 12; ++p) paragraphs.push_back(Paragraphs(1, 100 + p));
+  auto make = [&](int i) {
+    const std::string text =
+        paragraphs[(i * 5) % 12] + paragraphs[(i * 7 + 1) % 12] + paragraphs[(i * 11 + 2) % 12];
+    return MakeArticle("art-" + std::to_string(i), text, kT0 + int64_t(i) * 60000);
+  };
+  auto run = [&](const std::string& yaml, prometheus::Registry* registry) {
+    auto store = state::MakeMemoryStore();
+    DedupHarness h;
+    REQUIRE(h.Start(yaml, store.get(), registry) == "");
+    std::vector<Article> out;
+    for (int i = 0; i < 60; ++i) {
+      Article a = make(i);
+      REQUIRE(h.Run(a).verdict == Verdict::kContinue);
+      out.push_back(std::move(a));
+    }
+    return out;
+  };
+  prometheus::Registry with_registry, without_registry;
+  const std::vector<Article> with = run("{}", &with_registry);
+  const std::vector<Article> without = run("{record_cache_mb: 0}", &without_registry);
+  int matched = 0;
+  for (size_t i = 0; i < with.size(); ++i) {
+    INFO(with[i].id);
+    const DedupResult& x = *with[i].dedup;
+    const DedupResult& y = *without[i].dedup;
+    CHECK(x.status == y.status);
+    CHECK(x.of == y.of);
+    CHECK(x.similarity == y.similarity);
+    CHECK(x.containment == y.containment);
+    REQUIRE(x.matches.size() == y.matches.size());
+    for (size_t m = 0; m < x.matches.size(); ++m) {
+      CHECK(x.matches[m].id == y.matches[m].id);
+      CHECK(x.matches[m].containment == y.matches[m].containment);
+    }
+    matched += x.status != DedupStatus::kUnique;
+  }
+  CHECK(matched > 30);
+  const std::string text = prometheus::TextSerializer().Serialize(with_registry.Collect());
+  const std::string text_off = prometheus::TextSerializer().Serialize(without_registry.Collect());
+  CHECK(text.find("newsflow_dedup_record_reads_total{from=\"store\"} 0") != std::string::npos);
+  CHECK(text.find("newsflow_dedup_record_reads_total{from=\"cache\"} 0") == std::string::npos);
+  CHECK(text_off.find("newsflow_dedup_record_reads_total{from=\"cache\"} 0") != std::string::npos);
+  CHECK(text_off.find("newsflow_dedup_record_reads_total{from=\"store\"} 0") == std::string::npos);
 }
 
 TEST_CASE("Metrics: outcomes by status and index entries", "[unit]") {
@@ -565,8 +669,7 @@ struct IndexModel {
   }
 };
 
-TEST_CASE("LshIndex: random inserts, replacements and expiry agree with a plain model",
-          "[unit]") {
+TEST_CASE("LshIndex: random inserts, replacements and expiry agree with a plain model", "[unit]") {
   for (uint32_t max_postings : {1u, 3u, 64u}) {
     const uint32_t check_samples = max_postings == 3 ? 0 : 3;
     dedup::LshIndex index(max_postings, check_samples);
@@ -687,7 +790,8 @@ class FlakyStore final : public state::Store {
 TEST_CASE("Storage errors are fatal (state_error) and change nothing", "[unit]") {
   FlakyStore store;
   DedupHarness h;
-  REQUIRE(h.Start("{}", &store) == "");
+  // Without the record cache, so that verifying b reads a's record from the store.
+  REQUIRE(h.Start("{record_cache_mb: 0}", &store) == "");
   const std::string story = Paragraphs(4, 3);
   Article a = MakeArticle("a", story, kT0);
   store.fail_writes = true;
