@@ -69,7 +69,8 @@ class LanguageConfig final : public StageConfig {
   }
 
   std::string Version() const override {
-    std::string v = "1";
+    // 2: a body over sample_bytes is read as a sample (`others` from the sample).
+    std::string v = "2";
     if (detector_ && detector_->model()) {
       char buf[32];
       std::snprintf(buf, sizeof buf, "+ngram.%08llx",
