@@ -478,7 +478,7 @@ TEST_CASE("The record cache changes no verdict; verification reads come from it"
     return out;
   };
   prometheus::Registry with_registry, without_registry;
-  const std::vector<Article> with = run("{}", &with_registry);
+  const std::vector<Article> with = run("{record_cache_mb: 32}", &with_registry);
   const std::vector<Article> without = run("{record_cache_mb: 0}", &without_registry);
   int matched = 0;
   for (size_t i = 0; i < with.size(); ++i) {
