@@ -92,7 +92,7 @@ struct DedupOptions {
   // Words read per article; the rest is ignored. Range [100, 10000000]. Default: 200000.
   int max_tokens = 200000;
   // Memory for the newest records, decoded, in front of the store (record_cache.h); 0 = off.
-  // Pays where copies arrive close together; costs ~10% where they do not (README.md).
+  // Pays where copies arrive close together, costs where they do not (README.md).
   // Range [0, 65536] MiB. Default: 0.
   int record_cache_mb = 0;
 };
@@ -238,8 +238,7 @@ class DedupStage final : public Stage {
     shared_->watermark_ms = new_watermark;
     shared_->index.ExpireBefore(new_min);
     shared_->index.Insert(id_hash, bucket, entry_.keys, entry_.check);
-    shared_->cache.Put(bucket, id_hash,
-                       {std::move(rec.id), rec.event_ms, rec.text_hash, std::move(rec.samples)});
+    shared_->cache.Put(bucket, id_hash, rec.id, rec.event_ms, rec.text_hash, rec.samples);
     shared_->UpdateGauges();
     a.dedup = std::move(result);
     Count(a.dedup->status);
@@ -269,29 +268,28 @@ class DedupStage final : public Stage {
         const int32_t matched = shared_->index.CheckShared(c, shared_->query_fps);
         if (matched >= 0 && matched < o.check_matches) continue;
       }
-      const dedup::MatchRecord* other = shared_->cache.Find(c.bucket, c.id_hash);
-      if (other != nullptr) {
+      dedup::RecordCache::View other;  // valid until the next Put
+      if (shared_->cache.Find(c.bucket, c.id_hash, &other)) {
         if (shared_->reads_cache) shared_->reads_cache->Increment();
       } else {
         auto v = shared_->store->Get(ArticleKey(kRecordKind, c.bucket, c.id_hash));
         if (!v.ok()) return false;
         if (shared_->reads_store) shared_->reads_store->Increment();
         if (!v->has_value() || !dedup::DecodeRecordForMatch(**v, &other_)) continue;
-        read_ = {std::move(other_.id), other_.event_ms, other_.text_hash,
-                 std::move(other_.samples)};
-        other = &read_;
-        shared_->cache.Put(c.bucket, c.id_hash, read_);
+        shared_->cache.Put(c.bucket, c.id_hash, other_.id, other_.event_ms, other_.text_hash,
+                           other_.samples);
+        other = {other_.id, other_.event_ms, other_.text_hash, other_.samples};
       }
-      if (other->id == id) continue;  // never one's own duplicate
+      if (other.id == id) continue;  // never one's own duplicate
       DedupMatch m;
-      m.id = other->id;
-      if (other->text_hash == sig_.text_hash) {
+      m.id = std::string(other.id);
+      if (other.text_hash == sig_.text_hash) {
         m.status = DedupStatus::kExactDuplicate;
         m.similarity = 1;
         m.containment = 1;
       } else {
-        const size_t inter = dedup::IntersectionSize(sig_.samples, other->samples);
-        const size_t a = sig_.samples.size(), b = other->samples.size();
+        const size_t inter = dedup::IntersectionSize(sig_.samples, other.samples);
+        const size_t a = sig_.samples.size(), b = other.samples.size();
         const size_t shorter = std::min(a, b);
         m.similarity = Round4(a + b > inter ? double(inter) / double(a + b - inter) : 0.0);
         m.containment = Round4(shorter ? double(inter) / double(shorter) : 0.0);
@@ -303,7 +301,7 @@ class DedupStage final : public Stage {
           continue;
         }
       }
-      found_.push_back({std::move(m), other->event_ms});
+      found_.push_back({std::move(m), other.event_ms});
     }
     if (found_.empty()) return true;
     // `of`: the earliest (event time, then id) among the matches of the strongest relation.
@@ -351,7 +349,6 @@ class DedupStage final : public Stage {
   IndexEntry entry_;
   ArticleRecord stored_;
   ArticleRecord other_;
-  dedup::MatchRecord read_;  // a candidate's record read from the store
   std::vector<Found> found_;
   state::WriteBatch batch_;
 };

@@ -1,43 +1,66 @@
 #include "stages/dedup/record_cache.h"
 
-#include <utility>
+#include <algorithm>
+#include <bit>
+#include <cstring>
 
 namespace newsflow::dedup {
 
-size_t RecordCache::Bytes(const MatchRecord& r) {
-  // The entry, its map node (about four words) and the two heap blocks.
-  return sizeof(Entry) + 4 * sizeof(void*) + sizeof(uint64_t) + r.id.capacity() +
-         r.samples.capacity() * sizeof(uint32_t);
+RecordCache::RecordCache(size_t max_bytes) {
+  words_ = max_bytes / sizeof(uint32_t);
+  if (words_ == 0) return;
+  ring_.reset(new uint32_t[words_]);
+  slots_.assign(std::bit_ceil(std::max<size_t>(max_bytes / 256, 64)), 0);
 }
 
-const MatchRecord* RecordCache::Find(uint32_t bucket, uint64_t id_hash) const {
-  const auto it = map_.find(Key{bucket, id_hash});
-  if (it == map_.end()) return nullptr;
-  return &order_[static_cast<size_t>(it->second - first_seq_)].record;
+size_t RecordCache::Slot(uint32_t bucket, uint64_t id_hash) const {
+  // The top bits of a multiplicative mix of the whole key.
+  const uint64_t h = (id_hash + uint64_t{bucket} * 0x9E3779B97F4A7C15ULL) * 0xD6E8FEB86659FD93ULL;
+  return static_cast<size_t>(h >> (64 - std::countr_zero(slots_.size())));
 }
 
-void RecordCache::Put(uint32_t bucket, uint64_t id_hash, MatchRecord record) {
-  if (max_bytes_ == 0) return;
-  const Key key{bucket, id_hash};
-  const size_t bytes = Bytes(record);
-  if (bytes > max_bytes_) return;
-  if (const auto it = map_.find(key); it != map_.end()) {
-    Entry& e = order_[static_cast<size_t>(it->second - first_seq_)];
-    bytes_ = bytes_ - e.bytes + bytes;
-    e.record = std::move(record);
-    e.bytes = bytes;
-  } else {
-    map_.emplace(key, first_seq_ + order_.size());
-    order_.push_back(Entry{key, std::move(record), bytes});
-    bytes_ += bytes;
-  }
-  while (bytes_ > max_bytes_ && order_.size() > 1) {
-    const Entry& front = order_.front();
-    map_.erase(front.key);
-    bytes_ -= front.bytes;
-    order_.pop_front();
-    ++first_seq_;
-  }
+bool RecordCache::Find(uint32_t bucket, uint64_t id_hash, View* out) const {
+  if (words_ == 0) return false;
+  const uint64_t at = slots_[Slot(bucket, id_hash)];
+  if (at == 0) return false;
+  const uint64_t v = at - 1;
+  // A word is overwritten when the head has gone one ring further: the record's first word
+  // goes first.
+  if (head_ - v > words_) return false;
+  const uint32_t* p = ring_.get() + v % words_;
+  Header h;
+  std::memcpy(&h, p, sizeof h);
+  if (h.id_hash != id_hash || h.bucket != bucket) return false;
+  const uint32_t* id = p + kHeaderWords;
+  out->id = std::string_view(reinterpret_cast<const char*>(id), h.id_bytes);
+  out->event_ms = h.event_ms;
+  out->text_hash = h.text_hash;
+  out->samples = std::span<const uint32_t>(id + (h.id_bytes + 3) / 4, h.samples);
+  return true;
+}
+
+void RecordCache::Put(uint32_t bucket, uint64_t id_hash, std::string_view id, int64_t event_ms,
+                      uint64_t text_hash, std::span<const uint32_t> samples) {
+  if (words_ == 0) return;
+  const size_t id_words = (id.size() + 3) / 4;
+  const size_t words = kHeaderWords + id_words + samples.size();
+  const size_t n = words_;
+  if (words > n) return;
+  uint64_t v = head_;
+  if (v % n + words > n) v += n - v % n;  // a record never wraps: start again at the front
+  uint32_t* p = ring_.get() + v % n;
+  const Header h{id_hash,
+                 bucket,
+                 static_cast<uint32_t>(id.size()),
+                 static_cast<uint32_t>(samples.size()),
+                 static_cast<uint32_t>(words),
+                 event_ms,
+                 text_hash};
+  std::memcpy(p, &h, sizeof h);
+  std::memcpy(p + kHeaderWords, id.data(), id.size());
+  std::copy(samples.begin(), samples.end(), p + kHeaderWords + id_words);
+  head_ = v + words;
+  slots_[Slot(bucket, id_hash)] = v + 1;
 }
 
 }  // namespace newsflow::dedup

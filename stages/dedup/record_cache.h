@@ -1,70 +1,71 @@
-// RecordCache: the dedup stage's recently written (and read) article records, decoded, in
-// memory, in front of the store.
+// RecordCache: the dedup stage's newest article records (written or read), in memory, in front
+// of the store.
 //
 // Verification reads every candidate's record (id, event time, text hash, samples). From the
 // store that is a RocksDB Get (a memtable skip-list walk or a block read) and a decode per
-// candidate, the largest single cost of the stage when articles overlap. Copies of a story
-// mostly arrive within hours of each other, so the newest records answer most reads. The
-// cache is bounded by bytes; when full, the records put in longest ago leave first (first in,
-// first out: a read does not renew a record). Keys are (time bucket, id hash), the store's
-// key, and a record under a key never changes while its bucket is in the window (verdicts are
-// never revised; an expired bucket's candidates are not read), so the cache never needs
-// invalidating: Put of a key already present replaces its record all the same.
+// candidate, the largest single cost of the stage when articles overlap. Where copies of a
+// story arrive within hours of each other, the newest records answer most reads.
+//
+// Layout: one ring of `max_bytes`, allocated once. A record is appended at the head (header,
+// id, samples, in 4-byte words) and overwritten when the ring comes round again, so the oldest
+// go first and nothing is allocated or freed per record. A table of ring offsets, direct-mapped
+// by key (about one slot per 256 bytes of ring), finds a record; a slot whose record has been
+// overwritten, or that another key took over, is a miss. Keys are (time bucket, id hash), the
+// store's key, and a record under a key never changes while its bucket is in the window
+// (verdicts are never revised; an expired bucket's candidates are not read), so nothing needs
+// invalidating; a key put again simply points at its newer copy.
 // Not thread-safe: the stage calls it under its mutex.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <string>
-#include <unordered_map>
+#include <memory>
+#include <span>
+#include <string_view>
 #include <vector>
 
 namespace newsflow::dedup {
 
-struct MatchRecord {
-  std::string id;
-  int64_t event_ms = 0;
-  uint64_t text_hash = 0;
-  std::vector<uint32_t> samples;  // ascending
-};
-
 class RecordCache {
  public:
+  // Points into the ring: valid until the next Put.
+  struct View {
+    std::string_view id;
+    int64_t event_ms = 0;
+    uint64_t text_hash = 0;
+    std::span<const uint32_t> samples;  // ascending
+  };
+
   // max_bytes 0: nothing is kept.
-  explicit RecordCache(size_t max_bytes = 0) : max_bytes_(max_bytes) {}
+  explicit RecordCache(size_t max_bytes = 0);
 
-  // The record put under (bucket, id_hash), or null. Valid until the next Put.
-  const MatchRecord* Find(uint32_t bucket, uint64_t id_hash) const;
-  void Put(uint32_t bucket, uint64_t id_hash, MatchRecord record);
+  bool Find(uint32_t bucket, uint64_t id_hash, View* out) const;
+  // A record larger than the ring is not kept.
+  void Put(uint32_t bucket, uint64_t id_hash, std::string_view id, int64_t event_ms,
+           uint64_t text_hash, std::span<const uint32_t> samples);
 
-  size_t size() const { return map_.size(); }
-  size_t bytes() const { return bytes_; }
-  size_t max_bytes() const { return max_bytes_; }
+  size_t max_bytes() const { return words_ * sizeof(uint32_t); }
 
  private:
-  struct Key {
-    uint32_t bucket;
+  struct Header {
     uint64_t id_hash;
-    bool operator==(const Key& o) const { return bucket == o.bucket && id_hash == o.id_hash; }
+    uint32_t bucket;
+    uint32_t id_bytes;
+    uint32_t samples;
+    uint32_t words;  // the whole record, header included, in 4-byte words
+    int64_t event_ms;
+    uint64_t text_hash;
   };
-  struct KeyHash {
-    size_t operator()(const Key& k) const {
-      return static_cast<size_t>(k.id_hash ^ (uint64_t{k.bucket} * 0x9E3779B97F4A7C15ULL));
-    }
-  };
-  struct Entry {
-    Key key;
-    MatchRecord record;
-    size_t bytes;
-  };
-  static size_t Bytes(const MatchRecord& r);
+  static constexpr size_t kHeaderWords = sizeof(Header) / sizeof(uint32_t);
+  static_assert(sizeof(Header) % sizeof(uint32_t) == 0);
+  size_t Slot(uint32_t bucket, uint64_t id_hash) const;
 
-  size_t max_bytes_;
-  size_t bytes_ = 0;
-  std::deque<Entry> order_;                         // oldest first
-  uint64_t first_seq_ = 0;                          // sequence number of order_.front()
-  std::unordered_map<Key, uint64_t, KeyHash> map_;  // key -> sequence number
+  // 4-byte words: samples are read in place as uint32_t, the header and id are copied. Left
+  // uninitialised, so that the pages are only touched as records are written.
+  std::unique_ptr<uint32_t[]> ring_;
+  size_t words_ = 0;
+  uint64_t head_ = 0;            // virtual word offset of the next record (grows for ever)
+  std::vector<uint64_t> slots_;  // virtual word offset + 1 of a record; 0 = empty
 };
 
 }  // namespace newsflow::dedup

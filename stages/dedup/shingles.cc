@@ -338,7 +338,7 @@ void SignatureBuilder::Build(std::string_view text, Signature* out) {
   }
 }
 
-size_t IntersectionSize(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+size_t IntersectionSize(std::span<const uint32_t> a, std::span<const uint32_t> b) {
   // Branch-free merge: which side advances is random for hash values, so branches on it would
   // be mispredicted about half the time.
   const uint32_t* x = a.data();

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,6 @@ class SignatureBuilder {
 };
 
 // |a ∩ b| of two ascending, distinct key lists.
-size_t IntersectionSize(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
+size_t IntersectionSize(std::span<const uint32_t> a, std::span<const uint32_t> b);
 
 }  // namespace newsflow::dedup

@@ -405,54 +405,59 @@ TEST_CASE("Options are validated with their paths", "[unit]") {
         std::string::npos);
 }
 
-TEST_CASE("RecordCache: bounded by bytes, oldest out first, replaced in place", "[unit]") {
-  auto record = [](const std::string& id, size_t samples) {
-    dedup::MatchRecord r;
-    r.id = id;
-    r.event_ms = 7;
-    r.text_hash = std::hash<std::string>{}(id);
-    r.samples.assign(samples, 1);
-    r.samples.shrink_to_fit();
-    return r;
+TEST_CASE("RecordCache: a ring of records, the oldest overwritten first", "[unit]") {
+  auto samples = [](uint32_t first, size_t n) {
+    std::vector<uint32_t> v(n);
+    for (size_t i = 0; i < n; ++i) v[i] = first + static_cast<uint32_t>(i);
+    return v;
   };
+  dedup::RecordCache::View view;
   dedup::RecordCache off(0);
-  off.Put(1, 1, record("a", 10));
-  CHECK(off.Find(1, 1) == nullptr);
-  CHECK(off.size() == 0);
+  off.Put(1, 1, "a", 7, 8, samples(0, 10));
+  CHECK_FALSE(off.Find(1, 1, &view));
 
-  // Room for about ten records of 1,000 samples (4 KB each).
+  // Each record: 40 B header, id, 1,000 samples (4,000 B): about ten fit in 41,000 bytes.
   dedup::RecordCache cache(41000);
-  for (uint64_t i = 0; i < 30; ++i) cache.Put(5, i, record("id" + std::to_string(i), 1000));
-  CHECK(cache.bytes() <= cache.max_bytes());
-  CHECK(cache.size() >= 8);
-  CHECK(cache.size() <= 10);
-  CHECK(cache.Find(5, 0) == nullptr);  // the oldest went first
-  const dedup::MatchRecord* last = cache.Find(5, 29);
-  REQUIRE(last != nullptr);
-  CHECK(last->id == "id29");
-  CHECK(last->samples.size() == 1000);
-  CHECK(cache.Find(6, 29) == nullptr);  // the bucket is part of the key
-  const size_t n = cache.size();
-  // Every record from the oldest kept to the newest is there, in order of insertion.
-  for (uint64_t i = 30 - n; i < 30; ++i) {
-    INFO(i);
-    REQUIRE(cache.Find(5, i) != nullptr);
-    CHECK(cache.Find(5, i)->id == "id" + std::to_string(i));
+  for (uint32_t i = 0; i < 30; ++i) {
+    cache.Put(5, 1000 + i, "id" + std::to_string(i), 100 + i, 200 + i, samples(i, 1000));
   }
-  // A key put again is replaced where it stands (it does not become the newest).
-  cache.Put(5, 30 - n, record("replaced", 10));
-  CHECK(cache.Find(5, 30 - n)->id == "replaced");
-  CHECK(cache.size() == n);
-  cache.Put(5, 100, record("new", 1000));
-  cache.Put(5, 101, record("newer", 1000));
-  CHECK(cache.Find(5, 30 - n) == nullptr);
-  CHECK(cache.Find(5, 101)->id == "newer");
-  CHECK(cache.bytes() <= cache.max_bytes());
-  // A record larger than the whole cache is not kept, and evicts nothing.
-  const size_t before = cache.size();
-  cache.Put(5, 200, record("huge", 100000));
-  CHECK(cache.Find(5, 200) == nullptr);
-  CHECK(cache.size() == before);
+  CHECK_FALSE(cache.Find(5, 1000, &view));  // overwritten long ago
+  REQUIRE(cache.Find(5, 1029, &view));
+  CHECK(view.id == "id29");
+  CHECK(view.event_ms == 129);
+  CHECK(view.text_hash == 229);
+  REQUIRE(view.samples.size() == 1000);
+  CHECK(view.samples.front() == 29);
+  CHECK(view.samples.back() == 1028);
+  CHECK_FALSE(cache.Find(6, 1029, &view));  // the bucket is part of the key
+  // The newest records are all there, whole; the oldest are gone.
+  int kept = 0;
+  for (uint32_t i = 0; i < 30; ++i) {
+    INFO(i);
+    if (!cache.Find(5, 1000 + i, &view)) {
+      CHECK(kept == 0);  // missing only before the first record kept: the oldest go first
+      continue;
+    }
+    ++kept;
+    CHECK(view.id == "id" + std::to_string(i));
+    CHECK(view.samples.size() == 1000);
+    CHECK(view.samples[500] == i + 500);
+  }
+  CHECK(kept >= 8);
+  CHECK(kept <= 10);
+  // A key put again points at its newer copy.
+  cache.Put(5, 1029, "id29-again", 1, 2, samples(7, 3));
+  REQUIRE(cache.Find(5, 1029, &view));
+  CHECK(view.id == "id29-again");
+  CHECK(view.samples.size() == 3);
+  // Ids of any length, samples of any count, a record that does not fit is not kept.
+  cache.Put(9, 1, std::string(13, 'x'), 1, 2, samples(0, 0));
+  REQUIRE(cache.Find(9, 1, &view));
+  CHECK(view.id == std::string(13, 'x'));
+  CHECK(view.samples.empty());
+  cache.Put(9, 2, "huge", 1, 2, samples(0, 20000));
+  CHECK_FALSE(cache.Find(9, 2, &view));
+  CHECK(cache.Find(9, 1, &view));  // ... and overwrites nothing
 }
 
 TEST_CASE("The record cache changes no verdict; verification reads come from it", "[unit]") {
