@@ -93,7 +93,7 @@ struct DedupOptions {
   int max_tokens = 200000;
   // Memory for the newest records, decoded, in front of the store (record_cache.h); 0 = off.
   // Pays where copies arrive close together, costs where they do not (README.md).
-  // Range [0, 65536] MiB. Default: 0.
+  // Range [0, 4096] MiB. Default: 0.
   int record_cache_mb = 0;
 };
 
@@ -500,7 +500,7 @@ class DedupFactory final : public StageFactory {
     o.max_postings = static_cast<int>(s.Int("max_postings", o.max_postings, 1, 100000));
     o.max_matches = static_cast<int>(s.Int("max_matches", o.max_matches, 0, 64));
     o.max_tokens = static_cast<int>(s.Int("max_tokens", o.max_tokens, 100, 10000000));
-    o.record_cache_mb = static_cast<int>(s.Int("record_cache_mb", o.record_cache_mb, 0, 65536));
+    o.record_cache_mb = static_cast<int>(s.Int("record_cache_mb", o.record_cache_mb, 0, 4096));
     s.Finish();
     return std::make_unique<DedupConfig>(o);
   }
