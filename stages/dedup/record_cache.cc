@@ -49,13 +49,13 @@ void RecordCache::Put(uint32_t bucket, uint64_t id_hash, std::string_view id, in
   uint64_t v = head_;
   if (v % n + words > n) v += n - v % n;  // a record never wraps: start again at the front
   uint32_t* p = ring_.get() + v % n;
-  const Header h{id_hash,
-                 bucket,
-                 static_cast<uint32_t>(id.size()),
-                 static_cast<uint32_t>(samples.size()),
-                 static_cast<uint32_t>(words),
-                 event_ms,
-                 text_hash};
+  Header h{};
+  h.id_hash = id_hash;
+  h.bucket = bucket;
+  h.id_bytes = static_cast<uint32_t>(id.size());
+  h.samples = static_cast<uint32_t>(samples.size());
+  h.event_ms = event_ms;
+  h.text_hash = text_hash;
   std::memcpy(p, &h, sizeof h);
   std::memcpy(p + kHeaderWords, id.data(), id.size());
   std::copy(samples.begin(), samples.end(), p + kHeaderWords + id_words);

@@ -44,15 +44,12 @@ class RecordCache {
   void Put(uint32_t bucket, uint64_t id_hash, std::string_view id, int64_t event_ms,
            uint64_t text_hash, std::span<const uint32_t> samples);
 
-  size_t max_bytes() const { return words_ * sizeof(uint32_t); }
-
  private:
   struct Header {
     uint64_t id_hash;
     uint32_t bucket;
     uint32_t id_bytes;
     uint32_t samples;
-    uint32_t words;  // the whole record, header included, in 4-byte words
     int64_t event_ms;
     uint64_t text_hash;
   };
