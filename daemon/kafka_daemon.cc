@@ -188,7 +188,13 @@ struct KafkaDaemon::Impl {
   Status CreateClients() {
     auto cprops = BaseProps();
     cprops["group.id"] = replay_mode ? ReplayGroup() : cfg.kafka.group_id;
-    cprops["partition.assignment.strategy"] = "cooperative-sticky";
+    // Eager assignors, not cooperative-sticky: with librdkafka 2.0 (Debian 12), a cooperative
+    // member that holds no partitions when it closes (as during a hand-over) sends no
+    // LeaveGroup, so the group waits a whole session timeout for it; a commit queued behind the
+    // survivor's pending JoinGroup then fails with an illegal generation, which marks the
+    // survivor's assignment lost and redoes everything since its last commit. An eager member
+    // leaves at once. consumer_properties may still choose cooperative-sticky.
+    cprops["partition.assignment.strategy"] = "range,roundrobin";
     cprops["enable.auto.commit"] = "false";
     cprops["enable.auto.offset.store"] = "false";
     cprops["auto.offset.reset"] = cfg.kafka.auto_offset_reset;
