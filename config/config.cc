@@ -23,6 +23,34 @@ void ParseKafka(Section s, KafkaConfig* k) {
                                           s.path() + ".consumer_properties", s.errors());
   k->producer_properties = ResolveSecrets(s.StringMap("producer_properties"),
                                           s.path() + ".producer_properties", s.errors());
+  // librdkafka properties newsflowd sets itself: a map naming one would silently replace a
+  // dedicated key or the delivery guarantee (offsets committed only after the output is
+  // acknowledged), so it is an error instead.
+  struct Reserved {
+    const char* map;
+    const std::map<std::string, std::string>* props;
+    const char* key;
+    const char* why;
+  };
+  constexpr const char* kOwnCommits =
+      "newsflowd stores and commits offsets itself, only after the output is acknowledged";
+  const Reserved reserved[] = {
+      {"properties", &k->properties, "bootstrap.servers", "set kafka.brokers instead"},
+      {"properties", &k->properties, "group.id", "set kafka.group_id instead"},
+      {"consumer_properties", &k->consumer_properties, "bootstrap.servers",
+       "set kafka.brokers instead"},
+      {"consumer_properties", &k->consumer_properties, "group.id", "set kafka.group_id instead"},
+      {"consumer_properties", &k->consumer_properties, "auto.offset.reset",
+       "set kafka.auto_offset_reset instead"},
+      {"consumer_properties", &k->consumer_properties, "enable.auto.commit", kOwnCommits},
+      {"consumer_properties", &k->consumer_properties, "enable.auto.offset.store", kOwnCommits},
+      {"producer_properties", &k->producer_properties, "bootstrap.servers",
+       "set kafka.brokers instead"},
+  };
+  for (const Reserved& r : reserved) {
+    if (r.props->count(r.key))
+      s.Error(std::string(r.map) + "." + r.key, std::string("is set by newsflowd: ") + r.why);
+  }
   if (k->input_topic.empty()) s.Error("input_topic", "must not be empty");
   if (k->output_topic.empty()) s.Error("output_topic", "must not be empty");
   if (k->dead_letter_topic.empty()) s.Error("dead_letter_topic", "must not be empty");

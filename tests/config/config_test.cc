@@ -57,6 +57,32 @@ extra_section: {}
   CHECK(errors.list().size() == 9);
 }
 
+TEST_CASE("librdkafka properties that newsflowd sets itself are errors, others pass", "[unit]") {
+  Errors errors;
+  auto c = FromYaml(R"(
+kafka:
+  properties: {group.id: g, security.protocol: SASL_SSL}
+  consumer_properties:
+    enable.auto.commit: "true"
+    enable.auto.offset.store: "true"
+    auto.offset.reset: latest
+    session.timeout.ms: "10000"
+  producer_properties: {bootstrap.servers: "elsewhere:9092", linger.ms: "20"}
+)",
+                    &errors);
+  CHECK(HasError(errors, "kafka.properties.group.id: is set by newsflowd: set kafka.group_id"));
+  CHECK(HasError(errors, "kafka.consumer_properties.enable.auto.commit: is set by newsflowd: "
+                         "newsflowd stores and commits offsets itself"));
+  CHECK(HasError(errors, "kafka.consumer_properties.enable.auto.offset.store: is set by"));
+  CHECK(HasError(errors, "kafka.consumer_properties.auto.offset.reset: is set by newsflowd: "
+                         "set kafka.auto_offset_reset instead"));
+  CHECK(HasError(errors, "kafka.producer_properties.bootstrap.servers: is set by newsflowd: "
+                         "set kafka.brokers instead"));
+  CHECK(errors.list().size() == 5);
+  CHECK(c.kafka.consumer_properties.at("session.timeout.ms") == "10000");
+  CHECK(c.kafka.properties.at("security.protocol") == "SASL_SSL");
+}
+
 TEST_CASE("Environment overrides the file and --set overrides both", "[unit]") {
   testing::TempDir dir;
   const auto path = dir.path() / "c.yaml";
