@@ -37,6 +37,9 @@ void ParseKafka(Section s, KafkaConfig* k) {
   const Reserved reserved[] = {
       {"properties", &k->properties, "bootstrap.servers", "set kafka.brokers instead"},
       {"properties", &k->properties, "group.id", "set kafka.group_id instead"},
+      {"properties", &k->properties, "auto.offset.reset", "set kafka.auto_offset_reset instead"},
+      {"properties", &k->properties, "enable.auto.commit", kOwnCommits},
+      {"properties", &k->properties, "enable.auto.offset.store", kOwnCommits},
       {"consumer_properties", &k->consumer_properties, "bootstrap.servers",
        "set kafka.brokers instead"},
       {"consumer_properties", &k->consumer_properties, "group.id", "set kafka.group_id instead"},

@@ -61,7 +61,7 @@ TEST_CASE("librdkafka properties that newsflowd sets itself are errors, others p
   Errors errors;
   auto c = FromYaml(R"(
 kafka:
-  properties: {group.id: g, security.protocol: SASL_SSL}
+  properties: {group.id: g, enable.auto.commit: "true", security.protocol: SASL_SSL}
   consumer_properties:
     enable.auto.commit: "true"
     enable.auto.offset.store: "true"
@@ -71,6 +71,8 @@ kafka:
 )",
                     &errors);
   CHECK(HasError(errors, "kafka.properties.group.id: is set by newsflowd: set kafka.group_id"));
+  CHECK(HasError(errors, "kafka.properties.enable.auto.commit: is set by newsflowd: "
+                         "newsflowd stores and commits offsets itself"));
   CHECK(HasError(errors, "kafka.consumer_properties.enable.auto.commit: is set by newsflowd: "
                          "newsflowd stores and commits offsets itself"));
   CHECK(HasError(errors, "kafka.consumer_properties.enable.auto.offset.store: is set by"));
@@ -78,7 +80,7 @@ kafka:
                          "set kafka.auto_offset_reset instead"));
   CHECK(HasError(errors, "kafka.producer_properties.bootstrap.servers: is set by newsflowd: "
                          "set kafka.brokers instead"));
-  CHECK(errors.list().size() == 5);
+  CHECK(errors.list().size() == 6);
   CHECK(c.kafka.consumer_properties.at("session.timeout.ms") == "10000");
   CHECK(c.kafka.properties.at("security.protocol") == "SASL_SSL");
 }
