@@ -46,6 +46,10 @@ struct Options {
   bool emit_misc = true;
   // Document-level second pass (label consistency over repeated names). Default: true.
   bool consistency = true;
+  // Score every token with the model, also the plain words (no capital, no non-ASCII letter)
+  // after an O that are not followed by a capitalised word, which are otherwise tagged O
+  // unscored (README, "Tokens the tagger skips"). Default: false.
+  bool score_every_token = false;
   // At most this many entities per article, the most mentioned kept. Range [1, 100000].
   // Default: 500.
   int64_t max_entities = 500;
@@ -153,6 +157,7 @@ EntitiesStage::EntitiesStage(const EntitiesConfig* config) : config_(config) {
   ro.fold_demonyms = config->options().fold_demonyms;
   ro.emit_misc = config->options().emit_misc;
   ro.consistency = config->options().consistency;
+  ro.score_every_token = config->options().score_every_token;
   ro.max_entities = static_cast<size_t>(config->options().max_entities);
   for (const auto& [lang, model] : config->models()) {
     recognizers_.emplace(lang, std::make_unique<entities::Recognizer>(
@@ -215,6 +220,7 @@ class EntitiesFactory final : public StageFactory {
     o.fold_demonyms = s.Bool("fold_demonyms", o.fold_demonyms);
     o.emit_misc = s.Bool("emit_misc", o.emit_misc);
     o.consistency = s.Bool("consistency", o.consistency);
+    o.score_every_token = s.Bool("score_every_token", o.score_every_token);
     o.max_entities = s.Int("max_entities", o.max_entities, 1, 100000);
     o.max_text_bytes = s.Int("max_text_bytes", o.max_text_bytes, 1024, 64LL << 20);
     if (o.model_dir.empty()) s.Error("model_dir", "must not be empty");

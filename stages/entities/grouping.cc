@@ -133,7 +133,7 @@ void Recognizer::Run(std::string_view text, std::vector<Entity>* out) {
     view_.words[i] = tokens_[i].text;
     view_.sentence_start[i] = tokens_[i].sentence_start;
   }
-  model_->TagDocument(view_, &scratch_, &tags_, options_.consistency);
+  model_->TagDocument(view_, &scratch_, &tags_, options_.consistency, options_.score_every_token);
   ApplyDatelines();
   Group(text, out);
 }

@@ -37,6 +37,7 @@ struct RecognizerOptions {
   bool fold_demonyms = true;   // "Chinese" becomes a mention of China (LOC)
   bool emit_misc = true;       // output MISC entities
   bool consistency = true;     // document-level second pass
+  bool score_every_token = false;  // score plain words after an O too (Model::Tag)
   size_t max_entities = 500;   // at most this many entities per article (most mentioned kept)
 };
 

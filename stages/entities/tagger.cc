@@ -37,6 +37,21 @@ constexpr uint8_t kLexOrgHead = 4;    // in kOrgHeads
 constexpr uint8_t kLexMiscHead = 8;   // in kMiscHeads
 constexpr uint8_t kLexUpper = 16;     // StartsUpper
 constexpr uint8_t kLexHasLower = 32;  // HasLower
+constexpr uint8_t kLexPlain = 64;     // IsPlainWord: Tag() may skip it after an O
+
+// A word with no capital letter and no letter outside ASCII: lower-case ASCII words,
+// punctuation, numbers, and the punctuation of U+2000-U+2FFF (curly quotes, dashes), whose
+// UTF-8 lead byte is 0xE2. After an O, and not followed by a capitalised word in its sentence,
+// the model practically never starts a name at such a token (stages/entities/README.md,
+// "Tokens the tagger skips").
+bool IsPlainWord(std::string_view w) {
+  for (char c : w) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 'A' && u <= 'Z') return false;
+    if (u >= 0xC0 && u != 0xE2) return false;  // the lead byte of another non-ASCII character
+  }
+  return true;
+}
 
 // Titles before a name ("Vice Foreign Minister", "U.S. national security adviser").
 constexpr std::string_view kTitleWords[] = {
@@ -318,7 +333,8 @@ Status Model::Save(const std::string& path) const {
   return Status::Ok();
 }
 
-void Model::ComputeFeatures(const DocumentView& doc, TaggerScratch* s) const {
+void Model::ComputeFeatures(const DocumentView& doc, TaggerScratch* s,
+                            bool skip_plain) const {
   const size_t n = doc.words.size();
   s->norm.resize(n);
   s->exact.resize(n);
@@ -375,7 +391,10 @@ void Model::ComputeFeatures(const DocumentView& doc, TaggerScratch* s) const {
     s->shape[i] = static_cast<uint32_t>(sh);
     s->long_shape[i] = lh;
     s->lex[i] = LexBits(norm, nw) | (StartsUpper(w) ? kLexUpper : 0) |
-                (HasLower(w) ? kLexHasLower : 0);
+                (HasLower(w) ? kLexHasLower : 0) | (IsPlainWord(w) ? kLexPlain : 0);
+    // The gazetteer pass below looks up every capitalised token: start loading its slot now,
+    // a type's worth of work ahead (the table is larger than the cache).
+    if (gazetteer_ && (s->lex[i] & kLexUpper)) gazetteer_->Prefetch(norm);
     uint32_t* f = &s->features[i * kStaticFeatures];
     f[0] = Bucket(0, 0);
     f[1] = Bucket(1, s->exact[i]);
@@ -469,67 +488,79 @@ void Model::ComputeFeatures(const DocumentView& doc, TaggerScratch* s) const {
     }
     i = e;
   }
-  // Window features, within the sentence.
-  size_t sent_begin = 0;
+  // Window features, within the sentence. With `skip_plain`, not for the tokens Tag() may
+  // skip (`lazy`): it computes them with WindowFeatures() if it scores such a token after all.
+  s->lazy.assign(n, 0);
   for (size_t i = 0; i < n; ++i) {
-    if (doc.sentence_start[i]) sent_begin = i;
-    size_t sent_end = i + 1;
-    while (sent_end < n && !doc.sentence_start[sent_end] && sent_end < i + 3) ++sent_end;
-    auto norm_at = [&](long j) -> uint64_t {
-      if (j < static_cast<long>(sent_begin)) return kBos;
-      if (j >= static_cast<long>(sent_end) && j > static_cast<long>(i)) return kEos;
-      return s->norm[j];
-    };
-    auto shape_at = [&](long j) -> uint64_t {
-      if (j < static_cast<long>(sent_begin)) return kBos;
-      if (j >= static_cast<long>(sent_end) && j > static_cast<long>(i)) return kEos;
-      return s->shape[j];
-    };
-    auto names_at = [&](long j) -> uint64_t {
-      if (j < static_cast<long>(sent_begin)) return 100;
-      if (j >= static_cast<long>(sent_end) && j > static_cast<long>(i)) return 101;
-      return s->names[j];
-    };
-    auto gaz_at = [&](long j) -> uint64_t {
-      if (j < static_cast<long>(sent_begin)) return 100;
-      if (j >= static_cast<long>(sent_end) && j > static_cast<long>(i)) return 101;
-      return s->gaz[j];
-    };
-    const long li = static_cast<long>(i);
-    uint32_t* f = &s->features[i * kStaticFeatures];
-    int k = kWordFeatures;
-    const uint64_t w = s->norm[i];
-    const uint64_t sh = s->shape[i];
-    const uint64_t prev_norm = norm_at(li - 1), next_norm = norm_at(li + 1);
-    const uint64_t prev_shape = shape_at(li - 1), next_shape = shape_at(li + 1);
-    f[k++] = Bucket(13, prev_norm);
-    f[k++] = Bucket(14, next_norm);
-    f[k++] = Bucket(15, norm_at(li - 2));
-    f[k++] = Bucket(16, norm_at(li + 2));
-    f[k++] = Bucket(17, prev_shape);
-    f[k++] = Bucket(18, next_shape);
-    f[k++] = Bucket(19, MixHash(prev_norm, w));
-    f[k++] = Bucket(20, MixHash(w, next_norm));
-    f[k++] = Bucket(21, MixHash(doc.sentence_start[i], sh));
-    f[k++] = Bucket(22, s->gaz[i]);
-    f[k++] = Bucket(23, gaz_at(li - 1));
-    f[k++] = Bucket(24, gaz_at(li + 1));
-    f[k++] = Bucket(25, MixHash(s->gaz[i], sh));
-    f[k++] = Bucket(26, MixHash(s->doc_flags[i] + 16 * doc.sentence_start[i], sh));
-    f[k++] = Bucket(27, MixHash(MixHash(prev_shape, sh), next_shape));
-    f[k++] = Bucket(28, MixHash(w, doc.sentence_start[i]));
-    f[k++] = Bucket(29, MixHash(prev_shape, sh));
-    f[k++] = Bucket(30, MixHash(sh, next_shape));
-    f[k++] = Bucket(31, MixHash(gaz_at(li - 1), s->gaz[i]));
-    f[k++] = Bucket(32, MixHash(prev_norm, sh));
-    f[k++] = Bucket(33, MixHash(sh, next_norm));
-    f[k++] = Bucket(34, s->names[i]);
-    f[k++] = Bucket(35, MixHash(names_at(li - 1), s->names[i]));
-    f[k++] = Bucket(36, MixHash(s->names[i], names_at(li + 1)));
-    f[k++] = Bucket(37, MixHash(s->names[i], sh));
-    f[k++] = Bucket(38, MixHash(run_code[i], doc.sentence_start[i]));
-    while (k < kStaticFeatures) f[k++] = Bucket(63, 0);  // padding: same bias-like bucket
+    if (skip_plain && (s->lex[i] & kLexPlain) &&
+        !(i + 1 < n && !doc.sentence_start[i + 1] && (s->lex[i + 1] & kLexUpper))) {
+      s->lazy[i] = 1;
+      continue;
+    }
+    WindowFeatures(doc, s, i);
   }
+}
+
+void Model::WindowFeatures(const DocumentView& doc, TaggerScratch* s, size_t i) const {
+  const size_t n = doc.words.size();
+  // Neighbours outside the sentence read as its boundary: i - 1 and i - 2 are before it when a
+  // sentence starts at i (or at i - 1); i + 1 and i + 2 are after it when one starts there.
+  const bool start_at_i = doc.sentence_start[i] != 0;
+  const bool before1 = i < 1 || start_at_i;
+  const bool before2 = i < 2 || start_at_i || doc.sentence_start[i - 1];
+  const bool after1 = i + 1 >= n || doc.sentence_start[i + 1];
+  const bool after2 = after1 || i + 2 >= n || doc.sentence_start[i + 2];
+  auto at = [&](long d, uint64_t bos, uint64_t eos, auto get) -> uint64_t {
+    if (d == -1 && before1) return bos;
+    if (d == -2 && before2) return bos;
+    if (d == 1 && after1) return eos;
+    if (d == 2 && after2) return eos;
+    return get(static_cast<size_t>(static_cast<long>(i) + d));
+  };
+  auto norm_at = [&](long d) { return at(d, kBos, kEos, [&](size_t j) { return s->norm[j]; }); };
+  auto shape_at = [&](long d) {
+    return at(d, kBos, kEos, [&](size_t j) -> uint64_t { return s->shape[j]; });
+  };
+  auto names_at = [&](long d) {
+    return at(d, 100, 101, [&](size_t j) -> uint64_t { return s->names[j]; });
+  };
+  auto gaz_at = [&](long d) {
+    return at(d, 100, 101, [&](size_t j) -> uint64_t { return s->gaz[j]; });
+  };
+  const std::vector<uint8_t>& run_code = s->run_code;
+  uint32_t* f = &s->features[i * kStaticFeatures];
+  int k = kWordFeatures;
+  const uint64_t w = s->norm[i];
+  const uint64_t sh = s->shape[i];
+  const uint64_t prev_norm = norm_at(-1), next_norm = norm_at(1);
+  const uint64_t prev_shape = shape_at(-1), next_shape = shape_at(1);
+  f[k++] = Bucket(13, prev_norm);
+  f[k++] = Bucket(14, next_norm);
+  f[k++] = Bucket(15, norm_at(-2));
+  f[k++] = Bucket(16, norm_at(2));
+  f[k++] = Bucket(17, prev_shape);
+  f[k++] = Bucket(18, next_shape);
+  f[k++] = Bucket(19, MixHash(prev_norm, w));
+  f[k++] = Bucket(20, MixHash(w, next_norm));
+  f[k++] = Bucket(21, MixHash(doc.sentence_start[i], sh));
+  f[k++] = Bucket(22, s->gaz[i]);
+  f[k++] = Bucket(23, gaz_at(-1));
+  f[k++] = Bucket(24, gaz_at(1));
+  f[k++] = Bucket(25, MixHash(s->gaz[i], sh));
+  f[k++] = Bucket(26, MixHash(s->doc_flags[i] + 16 * doc.sentence_start[i], sh));
+  f[k++] = Bucket(27, MixHash(MixHash(prev_shape, sh), next_shape));
+  f[k++] = Bucket(28, MixHash(w, doc.sentence_start[i]));
+  f[k++] = Bucket(29, MixHash(prev_shape, sh));
+  f[k++] = Bucket(30, MixHash(sh, next_shape));
+  f[k++] = Bucket(31, MixHash(gaz_at(-1), s->gaz[i]));
+  f[k++] = Bucket(32, MixHash(prev_norm, sh));
+  f[k++] = Bucket(33, MixHash(sh, next_norm));
+  f[k++] = Bucket(34, s->names[i]);
+  f[k++] = Bucket(35, MixHash(names_at(-1), s->names[i]));
+  f[k++] = Bucket(36, MixHash(s->names[i], names_at(1)));
+  f[k++] = Bucket(37, MixHash(s->names[i], sh));
+  f[k++] = Bucket(38, MixHash(run_code[i], doc.sentence_start[i]));
+  while (k < kStaticFeatures) f[k++] = Bucket(63, 0);  // padding: same bias-like bucket
 }
 
 int Model::DynamicFeatures(const TaggerScratch& s, size_t i, uint8_t prev, uint8_t prev2,
@@ -541,9 +572,9 @@ int Model::DynamicFeatures(const TaggerScratch& s, size_t i, uint8_t prev, uint8
   return 4;
 }
 
-void Model::Tag(const DocumentView& doc, TaggerScratch* scratch,
-                std::vector<uint8_t>* tags) const {
-  ComputeFeatures(doc, scratch);
+void Model::Tag(const DocumentView& doc, TaggerScratch* scratch, std::vector<uint8_t>* tags,
+                bool score_every_token) const {
+  ComputeFeatures(doc, scratch, !score_every_token);
   const size_t n = doc.words.size();
   tags->assign(n, kO);
   // The rows of a token's static features and of its previous-tag x word feature (for the
@@ -553,28 +584,44 @@ void Model::Tag(const DocumentView& doc, TaggerScratch* scratch,
   // dynamic ones); absent rows are all zero and adding them would not change a sum.
   constexpr size_t kAhead = 6;
   constexpr size_t kRing = 8;  // > kAhead
-  // The word features' rows (features 0-11) are summed at the first token of each word type
-  // and that partial sum is kept: the type's later tokens start from it. Adding in the same
-  // order from the same partial sum gives the same floats.
+  // The word features' rows (features 0-11) are summed once per word type and that partial
+  // sum is kept: the type's later tokens start from it. Adding in the same order from the
+  // same partial sum gives the same floats.
+  //
+  // A token ComputeFeatures() left `lazy` (a plain word not followed by a capitalised word in
+  // its sentence) is tagged O without scoring when the previous tag is O; it is looked up and
+  // scored only after a name (README, "Tokens the tagger skips").
   struct Resolved {
     const float* rows[kStaticFeatures];
-    int word_count;  // rows[0, word_count): word feature rows (first token of its type only)
+    int word_count;  // rows[0, word_count): word feature rows (when sum_type)
     int count;
-    bool first_of_type;
+    bool sum_type;             // this token sums its type's word features and keeps the sum
     const float* word_prev_o;  // row of Bucket(42, MixHash(kO, norm))
   };
   Resolved ring[kRing];
-  scratch->type_sum.resize(scratch->type_first.size() * kNumTags);
+  const size_t types = scratch->type_first.size();
+  scratch->type_sum.resize(types * kNumTags);
+  // Per type: 1 once a resolved token is going to sum its word features (resolve() runs in
+  // token order, ahead of the decoder), 2 once the sum is stored.
+  scratch->type_state.assign(types, 0);
   auto prefetch_row = [](const float* r) {
     __builtin_prefetch(r);
     __builtin_prefetch(r + kNumTags - 1);
   };
   auto resolve = [&](size_t j) {
     Resolved& r = ring[j % kRing];
-    const uint32_t* f = &scratch->features[j * kStaticFeatures];
     int c = 0;
-    r.first_of_type = scratch->type_first[scratch->type_of[j]] == j;
-    if (r.first_of_type) {
+    if (scratch->lazy[j]) {
+      r.sum_type = false;
+      r.word_count = r.count = 0;
+      r.word_prev_o = nullptr;
+      return;
+    }
+    const uint32_t* f = &scratch->features[j * kStaticFeatures];
+    uint8_t& state = scratch->type_state[scratch->type_of[j]];
+    r.sum_type = state == 0;
+    if (r.sum_type) {
+      state = 1;
       for (int k = 0; k < kWordFeatures; ++k) {
         const float* row = Row(f[k]);
         if (row == nullptr) continue;
@@ -600,7 +647,14 @@ void Model::Tag(const DocumentView& doc, TaggerScratch* scratch,
   for (size_t i = 0; i < n; ++i) {
     if (i + kAhead < n) resolve(i + kAhead);
     if (doc.sentence_start[i]) prev = prev2 = kO;
+    const bool lazy = scratch->lazy[i] != 0;
+    if (lazy && prev == kO) {  // tagged O, as the assign above left it
+      prev2 = prev;
+      continue;
+    }
     const Resolved& r = ring[i % kRing];
+    const uint32_t* f = &scratch->features[i * kStaticFeatures];
+    if (lazy) WindowFeatures(doc, scratch, i);  // a plain word after a name: score it
     // Tags 0-3 and 4-7 in two 4-lane vectors and tag 8 alone, in registers: the same
     // additions in the same order per tag as the scalar loop, without a store per addition.
     V4 lo = {0, 0, 0, 0}, hi = {0, 0, 0, 0};
@@ -613,18 +667,32 @@ void Model::Tag(const DocumentView& doc, TaggerScratch* scratch,
       hi += b;
       last += w[8];
     };
-    float* type_sum = &scratch->type_sum[scratch->type_of[i] * kNumTags];
-    if (r.first_of_type) {
-      for (int k = 0; k < r.word_count; ++k) add(r.rows[k]);
+    auto add_bucket = [&](uint32_t bucket) {
+      if (const float* w = Row(bucket)) add(w);
+    };
+    const uint32_t type = scratch->type_of[i];
+    float* type_sum = &scratch->type_sum[type * kNumTags];
+    uint8_t& state = scratch->type_state[type];
+    if (r.sum_type || (lazy && state != 2)) {
+      if (lazy) {
+        for (int k = 0; k < kWordFeatures; ++k) add_bucket(f[k]);
+      } else {
+        for (int k = 0; k < r.word_count; ++k) add(r.rows[k]);
+      }
       std::memcpy(type_sum, &lo, sizeof(lo));
       std::memcpy(type_sum + 4, &hi, sizeof(hi));
       type_sum[8] = last;
+      state = 2;
     } else {
       std::memcpy(&lo, type_sum, sizeof(lo));
       std::memcpy(&hi, type_sum + 4, sizeof(hi));
       last = type_sum[8];
     }
-    for (int k = r.word_count; k < r.count; ++k) add(r.rows[k]);
+    if (lazy) {
+      for (int k = kWordFeatures; k < kStaticFeatures; ++k) add_bucket(f[k]);
+    } else {
+      for (int k = r.word_count; k < r.count; ++k) add(r.rows[k]);
+    }
     const float* dyn[4] = {prev_rows_[prev], prev2_rows_[prev2][prev],
                            prev == kO ? r.word_prev_o
                                       : Row(Bucket(42, MixHash(prev, scratch->norm[i]))),
@@ -651,8 +719,9 @@ void Model::Tag(const DocumentView& doc, TaggerScratch* scratch,
 }
 
 void Model::TagDocument(const DocumentView& doc, TaggerScratch* scratch,
-                        std::vector<uint8_t>* tags, bool consistency) const {
-  Tag(doc, scratch, tags);
+                        std::vector<uint8_t>* tags, bool consistency,
+                        bool score_every_token) const {
+  Tag(doc, scratch, tags, score_every_token);
   PostProcess(doc, *scratch, gazetteer_, tags);
   if (consistency) EnforceConsistency(doc, scratch->norm, tags);
 }

@@ -66,6 +66,9 @@ struct TaggerScratch {
   std::vector<uint32_t> type_first;  // per type: its first token
   std::vector<uint32_t> type_slots;  // open addressing on the exact hash: type + 1, 0 empty
   std::vector<float> type_sum;       // per type: scores of its word features (Tag(), kNumTags)
+  std::vector<uint8_t> type_state;   // per type: Tag()'s progress on type_sum
+  // Per token: 1 when ComputeFeatures() left its window features out (a token Tag() may skip).
+  std::vector<uint8_t> lazy;
   // Gazetteer::Match at each token, computed once per document (length 0: none).
   std::vector<uint8_t> gaz_len;
   std::vector<const Gazetteer::Entry*> gaz_entry;
@@ -89,15 +92,22 @@ class Model {
   Status Save(const std::string& path) const;
 
   // Tags one document; `tags` is resized to the number of words. Only the statistical pass.
-  void Tag(const DocumentView& doc, TaggerScratch* scratch, std::vector<uint8_t>* tags) const;
+  // A plain word (no capital, no non-ASCII letter) that follows an O and is not followed by a
+  // capitalised word in its sentence is tagged O without being scored, unless
+  // `score_every_token` (the model practically never tags one otherwise; README).
+  void Tag(const DocumentView& doc, TaggerScratch* scratch, std::vector<uint8_t>* tags,
+           bool score_every_token = false) const;
   // The full tagging pipeline: Tag(), then PostProcess() and, when `consistency`,
   // EnforceConsistency().
   void TagDocument(const DocumentView& doc, TaggerScratch* scratch, std::vector<uint8_t>* tags,
-                   bool consistency) const;
+                   bool consistency, bool score_every_token = false) const;
 
   // Computes the static features of every token (used by Tag and by training), and the
-  // per-token facts PostProcess reads (gazetteer matches, word-list bits).
-  void ComputeFeatures(const DocumentView& doc, TaggerScratch* scratch) const;
+  // per-token facts PostProcess reads (gazetteer matches, word-list bits). With `skip_plain`,
+  // the window features (12 onwards) of the tokens Tag() may skip are left out and those
+  // tokens are marked in `lazy`.
+  void ComputeFeatures(const DocumentView& doc, TaggerScratch* scratch,
+                       bool skip_plain = false) const;
   // The dynamic (previous-tag) feature buckets of token i.
   int DynamicFeatures(const TaggerScratch& scratch, size_t i, uint8_t prev, uint8_t prev2,
                       uint32_t* out) const;
@@ -115,6 +125,8 @@ class Model {
   const Gazetteer* gazetteer() const { return gazetteer_; }
 
  private:
+  // The window features (12 onwards) of token i: neighbours within its sentence.
+  void WindowFeatures(const DocumentView& doc, TaggerScratch* scratch, size_t i) const;
   // Inline bit count: without -mpopcnt, __builtin_popcountll is a library call.
   static uint32_t PopCount(uint64_t x) {
     x -= (x >> 1) & 0x5555555555555555ULL;

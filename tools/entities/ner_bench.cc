@@ -1,6 +1,6 @@
 // newsflow-ner-bench: speed and memory of the entity recognizer on one core.
 //
-//   newsflow-ner-bench [--shared DIR] [--model-dir DIR] [--min-tokens N]
+//   newsflow-ner-bench [--shared DIR] [--model-dir DIR] [--min-tokens N] [--score-every-token]
 //
 // Prints: gazetteer and model load time, resident memory after loading, and tokens per second
 // of Recognizer::Run (tokenize + tag + document pass + grouping) over the wikigold text
@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "stages/entities/conll.h"
@@ -46,10 +47,18 @@ int main(int argc, char** argv) {
   std::string shared = NEWSFLOW_SOURCE_DIR "/../shared";
   std::string model_dir = NEWSFLOW_SOURCE_DIR "/models/entities";
   long min_tokens = 2000000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--shared")) shared = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--model-dir")) model_dir = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--min-tokens")) min_tokens = std::stol(argv[i + 1]);
+  RecognizerOptions options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (flag == "--score-every-token") {
+      options.score_every_token = true;
+      continue;
+    }
+    if (i + 1 >= argc) break;
+    const char* value = argv[++i];
+    if (flag == "--shared") shared = value;
+    else if (flag == "--model-dir") model_dir = value;
+    else if (flag == "--min-tokens") min_tokens = std::stol(value);
   }
   long rss0 = RssKb();
   auto t0 = std::chrono::steady_clock::now();
@@ -87,7 +96,7 @@ int main(int argc, char** argv) {
     }
     texts.push_back(std::move(t));
   }
-  Recognizer rec(model->get(), &gaz, RecognizerOptions{});
+  Recognizer rec(model->get(), &gaz, options);
   std::vector<Entity> out;
   long tokens = 0, entities = 0;
   auto b0 = std::chrono::steady_clock::now();

@@ -49,6 +49,7 @@ void CountSpans(const std::vector<uint8_t>& gold, const std::vector<uint8_t>& pr
 }
 
 Result<ConllScores> EvaluateConll(const std::string& path, const Model& model, bool consistency,
+                                  bool score_every_token,
                                   const std::string& dump) {
   std::ofstream dump_out;
   if (!dump.empty()) dump_out.open(dump);
@@ -61,7 +62,7 @@ Result<ConllScores> EvaluateConll(const std::string& path, const Model& model, b
   for (const auto& d : *docs) {
     view.words.assign(d.words.begin(), d.words.end());
     view.sentence_start = d.sentence_start;
-    model.TagDocument(view, &scratch, &pred, consistency);
+    model.TagDocument(view, &scratch, &pred, consistency, score_every_token);
     CountSpans(d.tags, pred, &s);
     if (dump_out) {
       for (size_t i = 0; i < d.words.size(); ++i) {

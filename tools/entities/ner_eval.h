@@ -46,6 +46,7 @@ void CountSpans(const std::vector<uint8_t>& gold, const std::vector<uint8_t>& pr
                 ConllScores* scores);
 // `dump`, when not empty, receives "word<TAB>gold<TAB>predicted" lines (error analysis).
 Result<ConllScores> EvaluateConll(const std::string& path, const Model& model, bool consistency,
+                                  bool score_every_token,
                                   const std::string& dump = "");
 std::string FormatScores(const std::string& title, const ConllScores& s);
 

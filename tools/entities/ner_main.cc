@@ -2,7 +2,8 @@
 //
 //   newsflow-ner train [--shared DIR] [--model-dir DIR] [--out FILE] [--silver FILE]
 //                      [--epochs N] [--seed N]
-//   newsflow-ner eval  [--shared DIR] [--model-dir DIR] [--no-consistency] [--dump FILE]
+//   newsflow-ner eval  [--shared DIR] [--model-dir DIR] [--no-consistency] [--score-every-token]
+//                     [--dump FILE]
 //   newsflow-ner tag   [--model-dir DIR] < text      (prints the entities found, one per line)
 //   newsflow-ner process [--model-dir DIR] < records.jsonl > enriched.jsonl
 //                      (input records through a chain of only the entities stage, with the
@@ -147,7 +148,8 @@ int Eval(const std::map<std::string, std::string>& flags) {
   std::printf("model load: %.3f s\n", load);
   bool consistency = !flags.count("no-consistency");
   auto scores = EvaluateConll(shared + "/data/ner/wikigold/wikigold.conll.txt", **model,
-                              consistency, Flag(flags, "dump", ""));
+                              consistency, flags.count("score-every-token") > 0,
+                              Flag(flags, "dump", ""));
   if (!scores.ok()) {
     std::fprintf(stderr, "%s\n", scores.error().message.c_str());
     return 1;

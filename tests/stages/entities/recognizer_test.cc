@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -9,6 +10,7 @@
 #include "stages/entities/gazetteer.h"
 #include "stages/entities/grouping.h"
 #include "stages/entities/tagger.h"
+#include "stages/entities/tokenizer.h"
 #include "stages/entities/words.h"
 #include "tests/test_util.h"
 
@@ -269,4 +271,107 @@ TEST_CASE("the gazetteer's table grows without losing phrases, prefixes or names
   REQUIRE(e != nullptr);
   CHECK(e->canonical == "Port Velmar Authority");
   CHECK(g.Match(views, norms, 0, &e) == 0);
+}
+
+namespace {
+
+TrainingDocument Sentence(std::vector<std::string> words, std::vector<std::string> tags) {
+  TrainingDocument d;
+  d.words = std::move(words);
+  d.sentence_start.assign(d.words.size(), 0);
+  d.sentence_start[0] = 1;
+  for (const auto& t : tags) {
+    uint8_t tag = kO;
+    REQUIRE(ParseTag(t, &tag));
+    d.tags.push_back(tag);
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("plain words after an O are tagged O unscored; after a name they are scored",
+          "[unit]") {
+  // A model taught that a lower-case word between "of" and "rose" starts an organisation, and
+  // that "town" continues a place name.
+  std::vector<TrainingDocument> docs;
+  const char* orgs[] = {"zentrix", "morvale", "quillan", "brastow", "elkwin", "tarrodyne"};
+  const char* places[] = {"Velmorin", "Ostrakand", "Brennholt", "Quarasz", "Dunmerrow"};
+  for (int round = 0; round < 4; ++round) {
+    for (const char* o : orgs)
+      docs.push_back(Sentence({"shares", "of", o, "rose", "sharply", "."},
+                              {"O", "O", "B-ORG", "O", "O", "O"}));
+    for (const char* p : places)
+      docs.push_back(Sentence({"they", "reached", p, "town", "today", "."},
+                              {"O", "O", "B-LOC", "I-LOC", "O", "O"}));
+  }
+  Gazetteer empty;
+  TrainOptions to;
+  to.epochs = 5;
+  to.verbose = false;
+  auto model = Train(docs, &empty, to);
+
+  auto tag = [&](const std::vector<std::string>& words, bool every) {
+    DocumentView view;
+    view.words.assign(words.begin(), words.end());
+    view.sentence_start.assign(words.size(), 0);
+    view.sentence_start[0] = 1;
+    TaggerScratch scratch;
+    std::vector<uint8_t> tags;
+    model->Tag(view, &scratch, &tags, every);
+    return tags;
+  };
+  const std::vector<std::string> org = {"shares", "of", "zentrix", "rose", "sharply", "."};
+  CHECK(tag(org, true)[2] == kBOrg);  // the model's own answer
+  CHECK(tag(org, false)[2] == kO);    // a plain word after an O is not asked
+  // After a name the same kind of word is scored: "town" continues the place.
+  const std::vector<std::string> place = {"they", "reached", "Velmorin", "town", "today", "."};
+  CHECK(tag(place, true) == tag(place, false));
+  CHECK(tag(place, false)[2] == kBLoc);
+  CHECK(tag(place, false)[3] == kILoc);
+}
+
+TEST_CASE("skipping plain words changes the shipped model's tags only where it skips",
+          "[unit]") {
+  // Over real text: tags agree up to the first token where they differ, and that token is a
+  // plain word after an O that the full scoring tagged as a name. Features of every token that
+  // is not skipped are those of the full computation.
+  std::string text;
+  for (const auto& entry : std::filesystem::directory_iterator(newsflow::testing::SharedDir() /
+                                                               "seeds"))
+    if (entry.path().extension() == ".txt") text += ReadFile(entry.path()) + "\n";
+  std::vector<Token> tokens;
+  Tokenize(text, &tokens);
+  DocumentView view;
+  for (const auto& t : tokens) {
+    view.words.push_back(t.text);
+    view.sentence_start.push_back(t.sentence_start);
+  }
+  REQUIRE(view.words.size() > 2000);
+  const Model& model = *Get().model;
+  TaggerScratch full, lazy;
+  model.ComputeFeatures(view, &full, false);
+  model.ComputeFeatures(view, &lazy, true);
+  size_t skipped = 0;
+  for (size_t i = 0; i < view.words.size(); ++i) {
+    if (lazy.lazy[i]) {
+      ++skipped;
+      continue;
+    }
+    for (int k = 0; k < Model::kStaticFeatures; ++k)
+      REQUIRE(full.features[i * Model::kStaticFeatures + k] ==
+              lazy.features[i * Model::kStaticFeatures + k]);
+  }
+  CHECK(skipped > view.words.size() / 3);
+  std::vector<uint8_t> every_tags, skip_tags;
+  model.Tag(view, &full, &every_tags, true);
+  model.Tag(view, &lazy, &skip_tags, false);
+  for (size_t i = 0; i < view.words.size(); ++i) {
+    if (every_tags[i] == skip_tags[i]) continue;
+    INFO("first difference at token " << i << " '" << view.words[i] << "'");
+    CHECK(lazy.lazy[i] == 1);
+    CHECK(skip_tags[i] == kO);
+    CHECK((i == 0 || view.sentence_start[i] || every_tags[i - 1] == kO));
+    break;
+  }
 }
