@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <barrier>
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <filesystem>
@@ -381,6 +382,75 @@ TEST_CASE("Concurrent workers: one of many simultaneous copies is unique", "[uni
   CHECK(fail == 0);
   CHECK(unique == 1);
   CHECK(dup == 99);
+}
+
+TEST_CASE("Concurrent workers: edited copies of a story at once, one original each", "[unit]") {
+  // Round after round, every worker gets an edited copy of the same new story at the same
+  // moment. Whatever the order the workers decide in, each decision must see every copy
+  // decided before it (a stage that read its candidates before another worker's insert and
+  // decided without looking again fails the pairwise check below).
+  auto store = state::MakeMemoryStore();
+  DedupHarness h;
+  REQUIRE(h.Start("{}", store.get()) == "");
+  constexpr int kThreads = 4, kRounds = 40;
+  std::vector<std::string> stories;
+  for (int r = 0; r < kRounds; ++r) stories.push_back(Paragraphs(6, 100 + r));
+  std::atomic<int> fail{0};
+  std::vector<std::vector<Article>> done(kThreads);
+  std::barrier round_start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto worker = h.config->CreateWorker();
+      StageContext ctx;
+      for (int r = 0; r < kRounds; ++r) {
+        // Every copy gets a paragraph of its own: near duplicates, not exact ones.
+        Article a = MakeArticle("r" + std::to_string(r) + "-t" + std::to_string(t),
+                                stories[r] + Paragraphs(1, 1000 + r * 10 + t), kT0);
+        round_start.arrive_and_wait();
+        if (worker->Process(a, ctx).verdict != Verdict::kContinue) ++fail;
+        done[t].push_back(std::move(a));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  REQUIRE(fail == 0);
+  std::map<std::string, int> unique_per_story;
+  int near = 0;
+  for (const auto& list : done) {
+    for (const auto& a : list) {
+      REQUIRE(a.dedup.has_value());
+      const std::string story = a.id.substr(0, a.id.find('-'));
+      if (a.dedup->status == DedupStatus::kUnique) {
+        ++unique_per_story[story];
+      } else {
+        CHECK(a.dedup->status == DedupStatus::kNearDuplicate);
+        CHECK(a.dedup->of.substr(0, a.dedup->of.find('-')) == story);
+        ++near;
+      }
+    }
+  }
+  for (int r = 0; r < kRounds; ++r) {
+    INFO("story " << r);
+    CHECK(unique_per_story["r" + std::to_string(r)] == 1);
+  }
+  CHECK(near == kThreads * kRounds - kRounds);
+  // Of two copies, the one decided second saw the other: one lists the other in its matches.
+  auto lists = [](const Article& a, const std::string& id) {
+    for (const auto& m : a.dedup->matches)
+      if (m.id == id) return true;
+    return false;
+  };
+  for (int r = 0; r < kRounds; ++r) {
+    for (int x = 0; x < kThreads; ++x) {
+      for (int y = x + 1; y < kThreads; ++y) {
+        const Article& ax = done[x][r];
+        const Article& ay = done[y][r];
+        INFO(ax.id << " and " << ay.id);
+        CHECK((lists(ax, ay.id) || lists(ay, ax.id)));
+      }
+    }
+  }
 }
 
 TEST_CASE("Options are validated with their paths", "[unit]") {
