@@ -781,8 +781,9 @@ bool IsReadAttribute(std::string_view name) {
 // the contents of <script> and <style> (often over half the page), SVG path data, data-*,
 // href and srcset attribute values. libxml2's HTML parser reads all of them character by
 // character, so they are removed before parsing: the contents of <script> (except JSON-LD) and
-// <style>, and the quoted values of attributes the collector does not read (the attribute
-// stays, with an empty value). The scan follows the parser's own tokenising rules (comments,
+// <style>, and the attributes the collector does not read, name and value (the parser would
+// look each name up in its dictionary, copy each value and compare each name with the tag's
+// other attributes). The scan follows the parser's own tokenising rules (comments,
 // markup declarations, end tags, attribute names, quoted and unquoted values, "/>"), so that
 // it only ever edits what the parser reads as a raw-text body or an attribute value; where it
 // cannot be sure (a NUL byte, an unterminated quote or comment, a name longer than the
@@ -809,7 +810,7 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
   // The collector reads text inside <title> even from a <script> or <style> in it: once a
   // title is not closed by a plain "</title>" right after its text, raw text is kept.
   bool title_open = false;
-  std::vector<std::pair<size_t, size_t>> pending;  // values to empty in the current tag
+  std::vector<std::pair<size_t, size_t>> pending;  // unread attributes of the current tag
   size_t i = 0;
   while (i < n) {
     const void* p = std::memchr(html.data() + i, '<', n - i);
@@ -856,8 +857,8 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
     const bool style = !script && EqualsIgnoreCase(name, "style");
     const bool title = EqualsIgnoreCase(name, "title");
     bool json_ld = false;
-    // Attributes, as htmlParseStartTag reads them, up to '>' or "/>". Values are only emptied
-    // in a tag made of well-formed attributes alone (name, or name=value): the parser's
+    // Attributes, as htmlParseStartTag reads them, up to '>' or "/>". Attributes are only
+    // removed in a tag made of well-formed attributes alone (name, or name=value): the parser's
     // recovery from anything else is not something to imitate.
     bool lost = false, clean = true;
     pending.clear();
@@ -885,7 +886,6 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
                 html.substr(e + 1, close - e - 1).find("ld+json") != std::string_view::npos) {
               json_ld = true;
             }
-            if (close > e + 1 && !IsReadAttribute(attr)) pending.emplace_back(e + 1, close);
             e = close + 1;
           } else {
             const size_t value = e;
@@ -896,6 +896,7 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
             }
           }
         }
+        if (!IsReadAttribute(attr)) pending.emplace_back(name_start, e);
       } else {
         // Not an attribute name: the parser drops it up to a blank or the end of the tag.
         clean = false;

@@ -109,8 +109,8 @@ TEST_CASE("html: JSON-LD articleBody when the page is script-rendered", "[unit]"
 }
 
 TEST_CASE("html: what the parser is spared does not change what it reads", "[unit]") {
-  // The contents of <script> and <style> and the values of unread attributes are removed
-  // before parsing; the tricky cases around them must read as they did.
+  // The contents of <script> and <style> and the unread attributes are removed before
+  // parsing; the tricky cases around them must read as they did.
   const std::string body =
       "<p>The harbour authority said on Monday that the old pier would reopen next spring "
       "after two years of repairs.</p>";
@@ -142,6 +142,21 @@ TEST_CASE("html: what the parser is spared does not change what it reads", "[uni
     CHECK(a.text.find("The harbour authority said on Monday") == 0);
     CHECK(a.text.find("Repairs took two years") != std::string::npos);
     CHECK(a.text.find("Script text") == std::string::npos);
+  }
+  SECTION("unread attributes go whole, quoted or not; read ones stay, quoted or not") {
+    Article a;
+    a.input_html =
+        "<html><head><title>Pier news</title><meta data-k=2 name=description "
+        "content=Pier-reopens async></head><body><div data-track=7 nowrap data-x='1'><article>"
+        "<p data-n=3 hidden-not>The harbour authority said on Monday that the old pier would "
+        "reopen next spring after two years of repairs.</p><p>Repairs took two years and cost "
+        "more than planned, the authority said on Monday.</p></article></div></body></html>";
+    REQUIRE(c.Run(a).verdict == Verdict::kContinue);
+    CHECK(a.title == "Pier news");
+    // name= and content=, unquoted between unread attributes, are still read.
+    CHECK(a.description == "Pier-reopens");
+    CHECK(a.text.find("The harbour authority said on Monday") == 0);
+    CHECK(a.text.find("Repairs took two years") != std::string::npos);
   }
   SECTION("a <title> left open keeps what follows it") {
     Article a;
