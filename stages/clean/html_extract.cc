@@ -785,7 +785,7 @@ bool IsReadAttribute(std::string_view name) {
 // look each name up in its dictionary, copy each value and compare each name with the tag's
 // other attributes). The scan follows the parser's own tokenising rules (comments,
 // markup declarations, end tags, attribute names, quoted and unquoted values, "/>"), so that
-// it only ever edits what the parser reads as a raw-text body or an attribute value; where it
+// it only ever edits what the parser reads as a raw-text body or an attribute; where it
 // cannot be sure (a NUL byte, an unterminated quote or comment, a name longer than the
 // parser's 100-byte buffer) it stops editing. Returns `html` itself when nothing is removed,
 // else a view of `*scratch`.
