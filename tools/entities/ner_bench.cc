@@ -9,7 +9,6 @@
 #include <chrono>
 #include <ctime>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <string>
 #include <string_view>
