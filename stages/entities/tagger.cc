@@ -747,12 +747,23 @@ bool IsMiscOpener(std::string_view w) {
 // Lower-case function words never start or end a name ("delegation of", "to Strengthen").
 bool IsLowerFunctionWord(std::string_view w) {
   if (w.empty() || w.size() > 4 || w[0] < 'a' || w[0] > 'z') return false;  // most words
-  static constexpr std::string_view kWords[] = {"of", "the", "and", "to", "in", "on", "for",
-                                                "with", "at", "by", "from", "a", "an", "or",
-                                                "as", "vs"};
-  for (auto k : kWords)
-    if (w == k) return true;
-  return false;
+  // "of", "the", "and", "to", "in", "on", "for", "with", "at", "by", "from", "a", "an", "or",
+  // "as", "vs", compared by length first: PostProcess asks this of most tokens.
+  switch (w.size()) {
+    case 1:
+      return w[0] == 'a';
+    case 2: {
+      static constexpr std::string_view kTwo[] = {"of", "to", "in", "on", "at",
+                                                  "by", "an", "or", "as", "vs"};
+      for (auto k : kTwo)
+        if (w[0] == k[0] && w[1] == k[1]) return true;
+      return false;
+    }
+    case 3:
+      return w == "the" || w == "and" || w == "for";
+    default:
+      return w == "with" || w == "from";
+  }
 }
 
 bool IsPossessive(std::string_view w) {
@@ -849,9 +860,10 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
     // Title case: every word but short function words capitalised ("Minister Meets Chinese
     // Vice FM in Pyongyang to Strengthen Ties"); a news sentence full of names still has
     // lower-case content words ("leader", "met").
+    // The first lower-case content word settles it: the rest of the sentence is not read.
     int words = 0;
     bool lower_content = false;
-    for (size_t k = i; k < e; ++k) {
+    for (size_t k = i; k < e && !lower_content; ++k) {
       if (!(lex[k] & kLexHasLower) && !(lex[k] & kLexUpper)) continue;
       ++words;
       if (!(lex[k] & kLexUpper) && !IsLowerFunctionWord(doc.words[k])) lower_content = true;
