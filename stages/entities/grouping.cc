@@ -115,10 +115,12 @@ std::string EntityId(std::string_view type, std::string_view canonical) {
   std::string key;
   key.reserve(type.size() + canonical.size() + 1);
   key.append(type).append("\x1f").append(canonical);
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx",
-                static_cast<unsigned long long>(Hash64(key, 0x656e74)));
-  return std::string(buf, 16);
+  // 16 lower-case hex digits ("%016llx"), written directly: snprintf cost more than the hash.
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t h = Hash64(key, 0x656e74);
+  std::string id(16, '0');
+  for (int k = 15; k >= 0; --k, h >>= 4) id[static_cast<size_t>(k)] = kHex[h & 15];
+  return id;
 }
 
 Recognizer::Recognizer(const Model* model, const Gazetteer* gazetteer, RecognizerOptions options)

@@ -1,11 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/hash.h"
 #include "stages/entities/conll.h"
 #include "stages/entities/gazetteer.h"
 #include "stages/entities/grouping.h"
@@ -173,6 +175,14 @@ TEST_CASE("entity ids are stable and depend on type and canonical name", "[unit]
   CHECK(EntityId("PER", "Kim Jong Un") == EntityId("PER", "Kim Jong Un"));
   CHECK(EntityId("PER", "Kim Jong Un") != EntityId("ORG", "Kim Jong Un"));
   CHECK(EntityId("LOC", "Seoul").size() == 16);
+  // The id is "%016llx" of the hash of type, \x1f and name (README), leading zeros included.
+  for (const char* name : {"Seoul", "Kim Jong Un", "", "United Nations Security Council"}) {
+    char hex[17];
+    std::snprintf(hex, sizeof(hex), "%016llx",
+                  static_cast<unsigned long long>(
+                      Hash64(std::string("LOC\x1f") + name, 0x656e74)));
+    CHECK(EntityId("LOC", name) == hex);
+  }
   auto a = Recognize("North Korean leader Kim Jong-un visited Seoul.");
   auto b = Recognize("In Seoul, the North Korean leader Kim Jong Un spoke.");
   const Entity* ka = Find(a, "PER", "Kim Jong Un");
