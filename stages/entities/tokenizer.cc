@@ -69,7 +69,7 @@ struct Builder {
   // Code point offset of each byte boundary is computed incrementally by the caller.
   void Add(uint32_t b, uint32_t e, uint32_t cpb, uint32_t cpe, bool line_start) {
     Token t;
-    t.text = text.substr(b, e - b);
+    t.text = std::string_view(text.data() + b, e - b);  // b <= e <= text.size()
     t.begin = b;
     t.end = e;
     t.cp_begin = cpb;
@@ -79,8 +79,10 @@ struct Builder {
   }
 };
 
-// Splits one whitespace-free chunk [b, e) (code point offset cpb) into tokens.
-void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_start) {
+// Splits one whitespace-free chunk [b, e) (code point offset cpb) into tokens. `ascii`: the
+// chunk has no byte above 0x7F, so a token's code points are its bytes (no counting).
+void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_start,
+                bool ascii) {
   std::string_view s = bld.text;
   // Peel symbols off the front.
   while (b < e) {
@@ -106,6 +108,7 @@ void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_st
   if (b >= e) return;
   // Find the end of the word core: stop at an inner symbol token (e.g. "word," "a—b").
   uint32_t i = b;
+  bool hyphen = false;  // a '-' in the core: the hyphen splits below have something to look at
   while (i < e) {
     const unsigned char u = static_cast<unsigned char>(s[i]);
     if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')) {
@@ -114,6 +117,7 @@ void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_st
     }
     size_t len;
     char32_t c = DecodeUtf8(s, i, &len);
+    hyphen |= c == '-';
     if (IsPunct(c) && !(c == 0x2019 && i > b && i + len < e && s[i + len] != 's')) break;
     if (c == 0x2019 && i + len < e && s[i + len] == 's' &&
         (i + len + 1 == e || !std::isalnum(static_cast<unsigned char>(s[i + len + 1]))))
@@ -139,7 +143,7 @@ void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_st
   // Hyphen splits: "DPRK-China" (capitalised both sides) and "U.S.-led".
   size_t start = 0;
   uint32_t cp = cpb;
-  for (size_t k = 1; k + 1 < core.size(); ++k) {
+  for (size_t k = 1; hyphen && k + 1 < core.size(); ++k) {
     if (core[k] != '-') continue;
     std::string_view left = core.substr(start, k - start);
     std::string_view right = core.substr(k + 1);
@@ -149,7 +153,7 @@ void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_st
                      IsUpperAscii(right_word[0]);
     bool suffix = !left.empty() && IsUpperAscii(left[0]) && IsHyphenSuffix(right_word);
     if (!both_caps && !suffix) continue;
-    size_t lcp = CountCodePoints(left);
+    size_t lcp = ascii ? left.size() : CountCodePoints(left);
     bld.Add(b + start, b + k, cp, cp + lcp, line_start);
     line_start = false;
     bld.Add(b + k, b + k + 1, cp + lcp, cp + lcp + 1, false);
@@ -158,13 +162,13 @@ void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_st
   }
   std::string_view last = core.substr(start);
   if (!last.empty()) {
-    size_t lcp = CountCodePoints(last);
+    size_t lcp = ascii ? last.size() : CountCodePoints(last);
     bld.Add(b + start, b + core.size(), cp, cp + lcp, line_start);
     line_start = false;
     cp += lcp;
   }
   uint32_t rest = b + static_cast<uint32_t>(core.size());
-  if (rest < e) SplitChunk(bld, rest, e, cp, line_start);
+  if (rest < e) SplitChunk(bld, rest, e, cp, line_start, ascii);
 }
 
 bool EndsSentence(std::string_view t) {
@@ -191,13 +195,22 @@ void Tokenize(std::string_view text, std::vector<Token>* out) {
     }
     uint32_t b = i;
     uint32_t cpb = cp;
+    bool ascii = true;
     while (i < n) {
-      c = DecodeUtf8(text, i, &len);
-      if (IsSpace(c)) break;
+      const unsigned char u = static_cast<unsigned char>(text[i]);
+      if (u < 0x80) {  // IsSpace() of an ASCII byte, without decoding
+        if (u == ' ' || (u >= '\t' && u <= '\r')) break;
+        ++i;
+        ++cp;
+        continue;
+      }
+      ascii = false;
+      c = DecodeUtf8MultiByte(text, i, &len);
+      if (IsNonAsciiSpace(c)) break;
       i += len;
       ++cp;
     }
-    SplitChunk(bld, b, i, cpb, line_start);
+    SplitChunk(bld, b, i, cpb, line_start, ascii);
     line_start = false;
   }
   // Sentence starts: the first token, tokens after a line break, and tokens after a

@@ -50,6 +50,31 @@ TEST_CASE("token offsets are code points, sentence starts are marked", "[unit]")
   CHECK(toks[7].sentence_start);
 }
 
+TEST_CASE("code point offsets are right in ASCII and non-ASCII chunks alike", "[unit]") {
+  // Chunks without a byte above 0x7F take their code points from their length; the others
+  // count them. Hyphen splits, possessives and non-ASCII spaces in both kinds.
+  const std::string text =
+      "Sin\u016diju-based DPRK-China talks, U.S.-led\u00a0Kim Jong-un\u2019s envoy\u2026"
+      "Seoul\u2014Pyongyang \u6771\u4eac-Osaka \u2018quote\u2019 Korea's end.\u3000"
+      "Caf\u00e9-Bar M\u00fcller-L\u00fcdenscheidt.";
+  std::vector<Token> toks;
+  Tokenize(text, &toks);
+  REQUIRE(toks.size() > 25);
+  auto count = [](std::string_view s) {
+    size_t n = 0;
+    for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
+  };
+  for (const auto& t : toks) {
+    INFO(t.text);
+    CHECK(t.cp_begin == count(std::string_view(text).substr(0, t.begin)));
+    CHECK(t.cp_end - t.cp_begin == count(t.text));
+    CHECK(t.text == std::string_view(text).substr(t.begin, t.end - t.begin));
+  }
+  CHECK(Words("M\u00fcller-L\u00fcdenscheidt DPRK-China") ==
+        std::vector<std::string>{"M\u00fcller", "-", "L\u00fcdenscheidt", "DPRK", "-", "China"});
+}
+
 TEST_CASE("normalised words merge spelling variants", "[unit]") {
   CHECK(NormalizeWord("U.S.") == "us");
   CHECK(NormalizeWord("People’s") == "people's");
