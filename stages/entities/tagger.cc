@@ -344,7 +344,10 @@ void Model::ComputeFeatures(const DocumentView& doc, TaggerScratch* s,
   s->gaz.assign(n, 0);
   s->names.assign(n, 0);
   s->doc_flags.assign(n, 0);
-  s->features.resize(n * kStaticFeatures);
+  // Only grown, never shrunk: resize() zeroes the part that grows (160 bytes a token after a
+  // shorter document), and every slot a token's scoring reads is written below or by
+  // WindowFeatures() first. The vector may be longer than n * kStaticFeatures.
+  if (s->features.size() < n * kStaticFeatures) s->features.resize(n * kStaticFeatures);
   s->gaz_len.assign(n, 0);
   s->gaz_entry.assign(n, nullptr);
   s->gaz_source = gazetteer_;
@@ -1107,7 +1110,9 @@ std::unique_ptr<Model> Train(const std::vector<TrainingDocument>& docs, const Ga
       view.words.assign(docs[d].words.begin(), docs[d].words.end());
       view.sentence_start = docs[d].sentence_start;
       model->ComputeFeatures(view, &s);
-      feats[d] = s.features;
+      feats[d].assign(s.features.begin(),
+                      s.features.begin() + static_cast<long>(view.words.size()) *
+                                               Model::kStaticFeatures);
       norms[d] = s.norm;
       shapes[d] = s.shape;
     }

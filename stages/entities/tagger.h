@@ -56,7 +56,8 @@ struct TaggerScratch {
   std::vector<uint8_t> names;        // person-name part bits per token (capitalised only)
   std::vector<uint8_t> doc_flags;    // document-level cue bits per token
   std::vector<uint8_t> lex;          // word-list bits per token (kLex* in tagger.cc)
-  std::vector<uint32_t> features;    // static feature buckets, kStaticFeatures per token
+  std::vector<uint32_t> features;    // static feature buckets, kStaticFeatures per token (the
+                                     // vector may be longer than the document needs)
   std::vector<uint64_t> long_shape;  // long-shape hashes
   std::vector<uint8_t> run_code;     // place in the run of capitalised words
   std::vector<uint64_t> cue_keys;    // document cue table (open addressing), key | bits
