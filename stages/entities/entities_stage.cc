@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <filesystem>
 #include <map>
 #include <exception>
@@ -97,8 +96,16 @@ class EntitiesConfig final : public StageConfig {
       if (!m.ok()) return m.error();
       models_.emplace(lang, std::move(m).value());
       // The record names the exact model: a retrained model changes the version.
-      std::ifstream in(path, std::ios::binary);
-      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      // Read in one call: through istreambuf_iterator, the 11 MB took ~500 million
+      // instructions at every start.
+      std::ifstream in(path, std::ios::binary | std::ios::ate);
+      std::string bytes;
+      if (in) {
+        bytes.resize(static_cast<size_t>(in.tellg()));
+        in.seekg(0);
+        in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        bytes.resize(static_cast<size_t>(in.gcount()));
+      }
       char hex[17];
       std::snprintf(hex, sizeof(hex), "%016llx",
                     static_cast<unsigned long long>(Hash64(bytes)));
