@@ -49,7 +49,7 @@ uint64_t NormHash(std::string_view w) {
   return Hash64(std::string_view(buf, n), 0x6e6f726d);
 }
 
-bool StartsUpper(std::string_view w) {
+bool StartsUpperSlow(std::string_view w) {
   for (size_t i = 0; i < w.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(w[i]);
     if (c >= 'A' && c <= 'Z') return true;

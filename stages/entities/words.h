@@ -23,7 +23,17 @@ inline uint64_t MixHash(uint64_t a, uint64_t b) {
   return a ^ (a >> 33);
 }
 
-bool StartsUpper(std::string_view w);  // first letter is an upper-case letter (ASCII or Latin-1+)
+// The first letter is an upper-case letter (ASCII or Latin-1+). Inline for the usual first
+// byte, an ASCII letter: the passes over a document ask it of nearly every token.
+bool StartsUpperSlow(std::string_view w);
+inline bool StartsUpper(std::string_view w) {
+  if (!w.empty()) {
+    const unsigned char c = static_cast<unsigned char>(w[0]);
+    if (c >= 'a' && c <= 'z') return false;
+    if (c >= 'A' && c <= 'Z') return true;
+  }
+  return StartsUpperSlow(w);
+}
 bool IsAllCaps(std::string_view w);    // has letters and none is lower-case (ASCII view)
 bool HasLower(std::string_view w);
 

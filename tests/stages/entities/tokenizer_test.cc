@@ -82,6 +82,20 @@ TEST_CASE("normalised words merge spelling variants", "[unit]") {
   CHECK(NormHash("Korea") != NormHash("Korean"));
 }
 
+TEST_CASE("StartsUpper reads the first letter, past leading symbols", "[unit]") {
+  CHECK(StartsUpper("Kim"));
+  CHECK_FALSE(StartsUpper("kim"));
+  CHECK(StartsUpper("'Kim"));
+  CHECK(StartsUpper("9-Eleven"));
+  CHECK_FALSE(StartsUpper("9-eleven"));
+  CHECK(StartsUpper("\u00c9lys\u00e9e"));
+  CHECK_FALSE(StartsUpper("\u00e9t\u00e9"));
+  CHECK_FALSE(StartsUpper("\u201cKim"));  // a curly quote is no letter, and not skipped
+  CHECK_FALSE(StartsUpper("123"));
+  CHECK_FALSE(StartsUpper(""));
+  CHECK_FALSE(StartsUpper("."));
+}
+
 TEST_CASE("tokenizer survives hostile input", "[unit]") {
   std::string junk;
   for (int i = 0; i < 5000; ++i) junk += static_cast<char>((i * 7919) % 256);
