@@ -9,7 +9,6 @@
 #include <fstream>
 #include <new>
 #include <random>
-#include <unordered_map>
 
 #include <sys/mman.h>
 
@@ -1186,6 +1185,59 @@ std::unique_ptr<Model> Train(const std::vector<TrainingDocument>& docs, const Ga
   return Model::FromDense(dense, gazetteer);
 }
 
+namespace {
+
+// A map from 64-bit hashes to small values in one array (open addressing, linear probing, at
+// most half full) for the document pass: the std::unordered_map it replaces allocated a node
+// per phrase and hashed every key again. Any key may be stored, 0 included.
+template <typename T>
+class HashMap64 {
+ public:
+  // The value of `key`, value-initialised when new (as std::unordered_map::operator[]).
+  T& operator[](uint64_t key) {
+    if (2 * (used_ + 1) > slots_.size()) Grow();
+    Slot& s = slots_[Probe(key)];
+    if (!s.used) {
+      s.used = true;
+      s.key = key;
+      s.value = T{};
+      ++used_;
+    }
+    return s.value;
+  }
+  const T* Find(uint64_t key) const {
+    if (used_ == 0) return nullptr;
+    const Slot& s = slots_[Probe(key)];
+    return s.used ? &s.value : nullptr;
+  }
+  bool empty() const { return used_ == 0; }
+
+ private:
+  struct Slot {
+    uint64_t key = 0;
+    bool used = false;
+    T value{};
+  };
+  // The key's slot, or the free slot where it would go.
+  size_t Probe(uint64_t key) const {
+    const size_t mask = slots_.size() - 1;
+    size_t i = static_cast<size_t>((key ^ (key >> 31)) * 0x9E3779B97F4A7C15ULL >> 20) & mask;
+    while (slots_[i].used && slots_[i].key != key) i = (i + 1) & mask;
+    return i;
+  }
+  void Grow() {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.resize(old.empty() ? 64 : 2 * old.size());
+    for (const Slot& o : old)
+      if (o.used) slots_[Probe(o.key)] = o;
+  }
+  std::vector<Slot> slots_;
+  size_t used_ = 0;
+};
+
+}  // namespace
+
 void EnforceConsistency(const DocumentView& doc, std::vector<uint8_t>* tags) {
   std::vector<uint64_t> norm(doc.words.size());
   for (size_t i = 0; i < norm.size(); ++i) norm[i] = NormHash(doc.words[i]);
@@ -1200,8 +1252,8 @@ void EnforceConsistency(const DocumentView& doc, const std::vector<uint64_t>& no
     uint32_t len = 0;
     uint32_t votes[4] = {0, 0, 0, 0};
   };
-  std::unordered_map<uint64_t, Stat> phrases;  // phrase hash -> type votes
-  std::unordered_map<uint64_t, uint32_t> max_len_by_first;
+  HashMap64<Stat> phrases;  // phrase hash -> type votes
+  HashMap64<uint32_t> max_len_by_first;
   auto add_hashes = [&](const std::vector<uint64_t>& hs, int type) {
     uint64_t h = hs[0];
     for (size_t k = 1; k < hs.size(); ++k) h = MixHash(h, hs[k]);
@@ -1283,20 +1335,20 @@ void EnforceConsistency(const DocumentView& doc, const std::vector<uint64_t>& no
       ++i;
       continue;
     }
-    auto mit = max_len_by_first.find(norm[i]);
-    if (mit == max_len_by_first.end()) {
+    const uint32_t* max_len = max_len_by_first.Find(norm[i]);
+    if (max_len == nullptr) {
       ++i;
       continue;
     }
     size_t matched = 0;
     int type = -1;
     uint64_t h = 0;
-    for (size_t k = i; k < n && k - i < mit->second; ++k) {
+    for (size_t k = i; k < n && k - i < *max_len; ++k) {
       h = k == i ? norm[k] : MixHash(h, norm[k]);
-      auto pit = phrases.find(h);
-      if (pit != phrases.end() && pit->second.len == k - i + 1) {
+      const Stat* st = phrases.Find(h);
+      if (st != nullptr && st->len == k - i + 1) {
         matched = k - i + 1;
-        type = majority(pit->second);
+        type = majority(*st);
       }
     }
     if (matched == 0) {

@@ -385,3 +385,46 @@ TEST_CASE("skipping plain words changes the shipped model's tags only where it s
     break;
   }
 }
+
+TEST_CASE("the document pass gives a tagged phrase's type to its other occurrences", "[unit]") {
+  DocumentView doc;
+  std::vector<uint8_t> tags;
+  auto add = [&](std::initializer_list<std::pair<const char*, uint8_t>> sentence) {
+    bool first = true;
+    for (const auto& [w, t] : sentence) {
+      doc.words.emplace_back(w);
+      doc.sentence_start.push_back(first ? 1 : 0);
+      tags.push_back(t);
+      first = false;
+    }
+  };
+  add({{"Velmora", kBOrg}, {"Group", kIOrg}, {"said", kO}, {".", kO}});
+  add({{"Later", kO}, {"Velmora", kO}, {"Group", kO}, {"rose", kO}, {".", kO}});
+  add({{"Anna", kBPer}, {"Berg", kIPer}, {"spoke", kO}, {".", kO}});
+  add({{"Berg", kO}, {"left", kO}, {".", kO}});
+  add({{"Kim", kBPer}, {"Jong-un", kIPer}, {"met", kO}, {".", kO}});
+  add({{"Kim", kO}, {"Jong", kO}, {"Un", kO}, {"smiled", kO}, {".", kO}});
+  // Enough distinct phrases to make the pass's tables grow several times: each is tagged once
+  // and found again untagged at the end.
+  const size_t first_name = doc.words.size();
+  std::vector<std::string> names;
+  for (int k = 0; k < 300; ++k) names.push_back("Zorvex" + std::to_string(k));
+  for (const auto& name : names) add({{name.c_str(), kBLoc}, {"grew", kO}, {".", kO}});
+  const size_t again = doc.words.size();
+  for (const auto& name : names) add({{"In", kO}, {name.c_str(), kO}, {".", kO}});
+  EnforceConsistency(doc, &tags);
+  CHECK(tags[5] == kBOrg);
+  CHECK(tags[6] == kIOrg);
+  CHECK(tags[4] == kO);
+  CHECK(tags[13] == kBPer);  // "Berg": the last word of "Anna Berg"
+  CHECK(tags[20] == kBPer);  // "Kim Jong Un": the spaced spelling of "Kim Jong-un"
+  CHECK(tags[21] == kIPer);
+  CHECK(tags[22] == kIPer);
+  CHECK(tags[23] == kO);
+  for (size_t k = 0; k < names.size(); ++k) {
+    INFO(names[k]);
+    CHECK(tags[first_name + 3 * k] == kBLoc);
+    CHECK(tags[again + 3 * k] == kO);
+    CHECK(tags[again + 3 * k + 1] == kBLoc);
+  }
+}
