@@ -574,8 +574,27 @@ int Model::DynamicFeatures(const TaggerScratch& s, size_t i, uint8_t prev, uint8
   return 4;
 }
 
+bool Model::HasPopcnt() {
+#if defined(__x86_64__)
+  static const bool has = __builtin_cpu_supports("popcnt");
+  return has;
+#else
+  return false;
+#endif
+}
+
 void Model::Tag(const DocumentView& doc, TaggerScratch* scratch, std::vector<uint8_t>* tags,
                 bool score_every_token) const {
+  if (HasPopcnt()) {
+    TagWith<true>(doc, scratch, tags, score_every_token);
+  } else {
+    TagWith<false>(doc, scratch, tags, score_every_token);
+  }
+}
+
+template <bool kPopcnt>
+void Model::TagWith(const DocumentView& doc, TaggerScratch* scratch, std::vector<uint8_t>* tags,
+                    bool score_every_token) const {
   ComputeFeatures(doc, scratch, !score_every_token);
   const size_t n = doc.words.size();
   tags->assign(n, kO);
@@ -625,7 +644,7 @@ void Model::Tag(const DocumentView& doc, TaggerScratch* scratch, std::vector<uin
     if (r.sum_type) {
       state = 1;
       for (int k = 0; k < kWordFeatures; ++k) {
-        const float* row = Row(f[k]);
+        const float* row = RowWith<kPopcnt>(f[k]);
         if (row == nullptr) continue;
         prefetch_row(row);
         r.rows[c++] = row;
@@ -633,14 +652,15 @@ void Model::Tag(const DocumentView& doc, TaggerScratch* scratch, std::vector<uin
     }
     r.word_count = c;
     for (int k = kWordFeatures; k < kStaticFeatures; ++k) {
-      const float* row = Row(f[k]);
+      const float* row = RowWith<kPopcnt>(f[k]);
       if (row == nullptr) continue;
       prefetch_row(row);
       r.rows[c++] = row;
     }
     r.count = c;
     // Most tokens follow an O: only that previous-tag x word row is fetched early.
-    const float* row = Row(Bucket(42, MixHash(static_cast<uint64_t>(kO), scratch->norm[j])));
+    const float* row =
+        RowWith<kPopcnt>(Bucket(42, MixHash(static_cast<uint64_t>(kO), scratch->norm[j])));
     if (row != nullptr) prefetch_row(row);
     r.word_prev_o = row;
   };
@@ -670,7 +690,7 @@ void Model::Tag(const DocumentView& doc, TaggerScratch* scratch, std::vector<uin
       last += w[8];
     };
     auto add_bucket = [&](uint32_t bucket) {
-      if (const float* w = Row(bucket)) add(w);
+      if (const float* w = RowWith<kPopcnt>(bucket)) add(w);
     };
     const uint32_t type = scratch->type_of[i];
     float* type_sum = &scratch->type_sum[type * kNumTags];
@@ -695,10 +715,11 @@ void Model::Tag(const DocumentView& doc, TaggerScratch* scratch, std::vector<uin
     } else {
       for (int k = r.word_count; k < r.count; ++k) add(r.rows[k]);
     }
-    const float* dyn[4] = {prev_rows_[prev], prev2_rows_[prev2][prev],
-                           prev == kO ? r.word_prev_o
-                                      : Row(Bucket(42, MixHash(prev, scratch->norm[i]))),
-                           Row(Bucket(43, MixHash(prev, scratch->shape[i])))};
+    const float* dyn[4] = {
+        prev_rows_[prev], prev2_rows_[prev2][prev],
+        prev == kO ? r.word_prev_o
+                   : RowWith<kPopcnt>(Bucket(42, MixHash(prev, scratch->norm[i]))),
+        RowWith<kPopcnt>(Bucket(43, MixHash(prev, scratch->shape[i])))};
     for (const float* w : dyn)
       if (w != nullptr) add(w);
     float scores[kNumTags];

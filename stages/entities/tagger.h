@@ -114,18 +114,29 @@ class Model {
                       uint32_t* out) const;
 
   // The kNumTags weights of a feature bucket, or null when they are all zero.
-  const float* Row(uint32_t bucket) const {
-    const IndexWord& w = index_[bucket >> 6];
-    const uint64_t bit = 1ULL << (bucket & 63);
-    if ((w.bits & bit) == 0) return nullptr;
-    const uint32_t rank = w.rank + PopCount(w.bits & (bit - 1));
-    return &weights_[static_cast<size_t>(rank) * kNumTags];
-  }
+  const float* Row(uint32_t bucket) const { return RowWith<false>(bucket); }
+  // The same with the CPU's popcnt instruction: only where HasPopcnt() (Tag() uses it then).
+  const float* RowPopcnt(uint32_t bucket) const { return RowWith<true>(bucket); }
+  // Whether this CPU has popcnt (x86-64 only; checked once).
+  static bool HasPopcnt();
   size_t num_rows() const { return num_rows_; }
   void set_gazetteer(const Gazetteer* g) { gazetteer_ = g; }
   const Gazetteer* gazetteer() const { return gazetteer_; }
 
  private:
+  template <bool kPopcnt>
+  const float* RowWith(uint32_t bucket) const {
+    const IndexWord& w = index_[bucket >> 6];
+    const uint64_t bit = 1ULL << (bucket & 63);
+    if ((w.bits & bit) == 0) return nullptr;
+    const uint64_t below = w.bits & (bit - 1);
+    const uint32_t rank = w.rank + (kPopcnt ? HwPopCount(below) : PopCount(below));
+    return &weights_[static_cast<size_t>(rank) * kNumTags];
+  }
+  // Tag() with RowWith<kPopcnt>.
+  template <bool kPopcnt>
+  void TagWith(const DocumentView& doc, TaggerScratch* scratch, std::vector<uint8_t>* tags,
+               bool score_every_token) const;
   // The window features (12 onwards) of token i: neighbours within its sentence.
   void WindowFeatures(const DocumentView& doc, TaggerScratch* scratch, size_t i) const;
   // Inline bit count: without -mpopcnt, __builtin_popcountll is a library call.
@@ -134,6 +145,19 @@ class Model {
     x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
     x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
     return static_cast<uint32_t>((x * 0x0101010101010101ULL) >> 56);
+  }
+  // The popcnt instruction, written as assembly so that the build needs no -mpopcnt (the
+  // binary still runs on a CPU without it: Tag() asks HasPopcnt() first). The rank of a row
+  // is counted about 30 times per scored token, and the instruction is ~10 fewer than the
+  // inline count; newsflow-ner-bench +7%.
+  static uint32_t HwPopCount(uint64_t x) {
+#if defined(__x86_64__)
+    uint64_t r;
+    asm("popcnt %1, %0" : "=r"(r) : "r"(x) : "cc");
+    return static_cast<uint32_t>(r);
+#else
+    return PopCount(x);
+#endif
   }
   // Only the non-zero rows are kept, in bucket order, found through a bitmap of the buckets
   // that have one plus a running count per 64 buckets. About 27% of the 2^20 buckets have

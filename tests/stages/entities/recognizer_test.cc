@@ -428,3 +428,18 @@ TEST_CASE("the document pass gives a tagged phrase's type to its other occurrenc
     CHECK(tags[again + 3 * k + 1] == kBLoc);
   }
 }
+
+TEST_CASE("rows found with the popcnt instruction are those of the portable count", "[unit]") {
+  const Model& model = *Get().model;
+  if (!Model::HasPopcnt()) {
+    SUCCEED("no popcnt on this CPU: Tag() uses the portable count");
+    return;
+  }
+  size_t rows = 0;
+  for (uint32_t b = 0; b < Model::kBuckets; ++b) {
+    const float* portable = model.Row(b);
+    rows += portable != nullptr;
+    if (model.RowPopcnt(b) != portable) FAIL("bucket " << b);
+  }
+  CHECK(rows == model.num_rows());
+}
