@@ -45,6 +45,18 @@ inline bool IsPunct(char32_t c) {
 
 bool IsUpperAscii(char c) { return c >= 'A' && c <= 'Z'; }
 
+// Byte classes for the two scans that run over every byte: 1 = an ASCII letter or digit (never
+// ends a word core), 2 = ASCII white space (ends a chunk), 0 = anything else.
+constexpr std::array<uint8_t, 256> kByteClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = 1;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = 1;
+  for (int c = '0'; c <= '9'; ++c) t[c] = 1;
+  t[' '] = 2;
+  for (int c = '\t'; c <= '\r'; ++c) t[c] = 2;
+  return t;
+}();
+
 // Words whose trailing period belongs to them.
 bool IsAbbreviation(std::string_view w) {
   static constexpr std::array<std::string_view, 44> kAbbrev = {
@@ -106,8 +118,7 @@ void SplitChunk(Builder& bld, uint32_t b, uint32_t e, uint32_t cpb, bool line_st
   uint32_t i = b;
   bool hyphen = false;  // a '-' in the core: the hyphen splits below have something to look at
   while (i < e) {
-    const unsigned char u = static_cast<unsigned char>(s[i]);
-    if ((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')) {
+    if (kByteClass[static_cast<unsigned char>(s[i])] == 1) {
       ++i;  // letters and digits never end the core
       continue;
     }
@@ -195,7 +206,7 @@ void Tokenize(std::string_view text, std::vector<Token>* out) {
     while (i < n) {
       const unsigned char u = static_cast<unsigned char>(text[i]);
       if (u < 0x80) {  // IsSpace() of an ASCII byte, without decoding
-        if (u == ' ' || (u >= '\t' && u <= '\r')) break;
+        if (kByteClass[u] == 2) break;
         ++i;
         ++cp;
         continue;
