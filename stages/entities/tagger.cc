@@ -1030,10 +1030,10 @@ void PostProcess(const DocumentView& doc, const TaggerScratch& scratch, const Ga
       ++e;
     // The word before may be capitalised only if it is an untagged word that is no name
     // (a misspelt title: "Vice Foreign Minster Pak Myong Ho").
-    bool left_ok = i == 0 || doc.sentence_start[i] || !(lex[i - 1] & kLexUpper) ||
-                   (t[i - 1] == kO && scratch.names[i - 1] == 0);
     bool accepted = false;
-    if (e - i >= 2 && (e == n || !(lex[e] & kLexUpper)) && scratch.names[i] != 0 && left_ok) {
+    if (e - i >= 2 && (e == n || !(lex[e] & kLexUpper)) && scratch.names[i] != 0 &&
+        (i == 0 || doc.sentence_start[i] || !(lex[i - 1] & kLexUpper) ||
+         (t[i - 1] == kO && scratch.names[i - 1] == 0))) {
       bool known = false;
       for (size_t k = i; k < e && !known; ++k) {
         const Gazetteer::Entry* g = nullptr;
