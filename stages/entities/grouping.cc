@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <unordered_map>
 
 #include "common/hash.h"
@@ -367,8 +366,11 @@ void Recognizer::Group(std::string_view text, std::vector<Entity>* out) {
   };
   std::vector<E> es;
   std::unordered_map<std::string, int> by_key;  // type|key -> entity
+  std::string k;  // reused: the lookup key of entity_for
   auto entity_for = [&](int type, const std::string& key) {
-    std::string k = std::to_string(type) + "|" + key;
+    k.assign(1, static_cast<char>('0' + type));  // std::to_string(type) for a type 0-3
+    k += '|';
+    k += key;
     auto it = by_key.find(k);
     if (it != by_key.end()) return it->second;
     es.push_back({type, key, {}, false});
