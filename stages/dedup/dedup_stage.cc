@@ -253,6 +253,7 @@ class DedupStage final : public Stage {
                           &shared_->lookup_scratch, &shared_->candidates,
                           static_cast<uint32_t>(o.common_keys_needed));
     bool fps_ready = false;
+    bool samples_ready = false;  // samples_ holds sig_.samples
     found_.clear();
     const size_t n = std::min(shared_->candidates.size(), static_cast<size_t>(o.max_candidates));
     for (size_t i = 0; i < n; ++i) shared_->index.PrefetchCheck(shared_->candidates[i]);
@@ -288,7 +289,11 @@ class DedupStage final : public Stage {
         m.similarity = 1;
         m.containment = 1;
       } else {
-        const size_t inter = dedup::IntersectionSize(sig_.samples, other.samples);
+        if (!samples_ready) {
+          samples_.Assign(sig_.samples);
+          samples_ready = true;
+        }
+        const size_t inter = samples_.IntersectionSize(other.samples);
         const size_t a = sig_.samples.size(), b = other.samples.size();
         const size_t shorter = std::min(a, b);
         m.similarity = Round4(a + b > inter ? double(inter) / double(a + b - inter) : 0.0);
@@ -346,6 +351,7 @@ class DedupStage final : public Stage {
   Shared* shared_;
   SignatureBuilder builder_;
   Signature sig_;
+  dedup::SampleSet samples_;  // sig_.samples, built for the first candidate that needs it
   IndexEntry entry_;
   ArticleRecord stored_;
   ArticleRecord other_;

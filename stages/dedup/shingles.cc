@@ -358,4 +358,67 @@ size_t IntersectionSize(std::span<const uint32_t> a, std::span<const uint32_t> b
   return n;
 }
 
+void SampleSet::Assign(std::span<const uint32_t> keys) {
+  keys_ = keys;
+  shift_ = 32;
+  if (keys.empty()) return;
+  // 2^bits home cells, at least 4 per key and at least 2 * kWindow (see the empty cells).
+  int bits = 4;
+  while ((size_t{1} << bits) < 4 * keys.size()) ++bits;
+  for (int growth = 0; growth <= kMaxGrowth && bits <= 31; ++growth, ++bits) {
+    const size_t homes = size_t{1} << bits;
+    const auto shift = static_cast<uint32_t>(32 - bits);
+    // An empty cell must never equal a key whose window covers it: cells in the lower half are
+    // covered only by keys below 2^31 (never UINT32_MAX), cells in the upper half only by keys
+    // of at least 2^31 (never 0), as homes >= 2 * kWindow.
+    cells_.resize(homes + kWindow);
+    std::fill(cells_.begin(), cells_.begin() + static_cast<ptrdiff_t>(homes / 2), UINT32_MAX);
+    std::fill(cells_.begin() + static_cast<ptrdiff_t>(homes / 2), cells_.end(), 0);
+    // Homes never decrease along ascending keys, so each key goes right after the previous one
+    // or at its home, whichever is later, and the table stays in ascending order.
+    size_t next = 0;  // first cell not yet written
+    bool fits = true;
+    for (uint32_t key : keys) {
+      const size_t home = key >> shift;
+      next = std::max(next, home);
+      if (next - home >= kWindow) {
+        fits = false;
+        break;
+      }
+      cells_[next++] = key;
+    }
+    if (fits) {
+      shift_ = shift;
+      return;
+    }
+  }
+}
+
+size_t SampleSet::IntersectionSize(std::span<const uint32_t> other) const {
+  if (shift_ >= 32) return dedup::IntersectionSize(keys_, other);
+  const uint32_t* cells = cells_.data();
+  static_assert(kWindow == 4);
+#if defined(__SSE2__)
+  // A lane is all ones where the window holds the key (at most one lane per key: A's keys are
+  // distinct); subtracting it counts the match in that lane.
+  __m128i counts = _mm_setzero_si128();
+  for (uint32_t key : other) {
+    const __m128i window =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(cells + (key >> shift_)));
+    counts = _mm_sub_epi32(counts,
+                           _mm_cmpeq_epi32(window, _mm_set1_epi32(static_cast<int32_t>(key))));
+  }
+  alignas(16) uint32_t lanes[4];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), counts);
+  return size_t{lanes[0]} + lanes[1] + lanes[2] + lanes[3];
+#else
+  size_t n = 0;
+  for (uint32_t key : other) {
+    const uint32_t* c = cells + (key >> shift_);
+    n += static_cast<size_t>((c[0] == key) | (c[1] == key) | (c[2] == key) | (c[3] == key));
+  }
+  return n;
+#endif
+}
+
 }  // namespace newsflow::dedup

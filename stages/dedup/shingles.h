@@ -73,4 +73,31 @@ class SignatureBuilder {
 // |a ∩ b| of two ascending, distinct key lists.
 size_t IntersectionSize(std::span<const uint32_t> a, std::span<const uint32_t> b);
 
+// One article's samples as a set that counts |A ∩ B| for many B (the candidates verified
+// against one article): each key of B is looked up on its own, with no branch on the result,
+// instead of a merge whose every step waits for the one before. Keys are hash values, uniform
+// over 32 bits, so their top bits place them directly: A is laid out in ascending order in a
+// table of 4 to 8 cells per key, each key in the first free cell at or after its home (its top
+// bits), and a lookup compares B's key with the kWindow cells from its home. That is exact when
+// no key of A lies kWindow or more cells past its home; otherwise the table is made larger, and
+// past kMaxGrowth doublings the count falls back to the merge (IntersectionSize).
+// Not thread-safe; one per worker. Assign allocates only when A is larger than any before.
+class SampleSet {
+ public:
+  static constexpr size_t kWindow = 4;
+  // Replaces the set with `keys` (ascending, distinct). The span must stay valid while the set
+  // is used (the fallback merges with it).
+  void Assign(std::span<const uint32_t> keys);
+  // |A ∩ other|; `other` ascending and distinct.
+  size_t IntersectionSize(std::span<const uint32_t> other) const;
+  // False when Assign fell back to the merge (for tests).
+  bool table_used() const { return shift_ < 32; }
+
+ private:
+  static constexpr int kMaxGrowth = 3;
+  std::span<const uint32_t> keys_;
+  std::vector<uint32_t> cells_;
+  uint32_t shift_ = 32;  // home of a key: key >> shift_; 32 = no table, merge
+};
+
 }  // namespace newsflow::dedup

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <random>
 #include <sstream>
@@ -169,6 +170,68 @@ TEST_CASE("Tokens: 16-byte runs agree with the byte-wise rules", "[unit]") {
   CHECK(Tokens("ABCDEFGHIJKLMNOPQRSTÉcole") ==
         std::vector<std::string>{"abcdefghijklmnopqrstécole"});
   CHECK(Tokens("abcdefghijklmnop’s x") == std::vector<std::string>{"abcdefghijklmnops", "x"});
+}
+
+TEST_CASE("SampleSet and the merge count the same intersections as std::set_intersection",
+          "[unit]") {
+  const auto reference = [](const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+    std::vector<uint32_t> both;
+    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
+    return both.size();
+  };
+  const auto sorted_distinct = [](std::vector<uint32_t> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  };
+  dedup::SampleSet set;  // reused, as in the stage: a smaller set after a larger one
+  const auto check = [&](const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+    set.Assign(a);
+    const size_t want = reference(a, b);
+    CHECK(set.IntersectionSize(b) == want);
+    CHECK(dedup::IntersectionSize(a, b) == want);
+  };
+  std::mt19937_64 rng(29);
+  for (int round = 0; round < 2000; ++round) {
+    const size_t na = rng() % (round % 10 == 0 ? 5000 : 400);
+    const size_t nb = rng() % 400;
+    std::vector<uint32_t> a, b;
+    for (size_t i = 0; i < na; ++i) a.push_back(static_cast<uint32_t>(rng()));
+    // The extremes of the range, which the table's empty cells hold.
+    if (rng() % 4 == 0) a.push_back(0);
+    if (rng() % 4 == 0) a.push_back(UINT32_MAX);
+    a = sorted_distinct(a);
+    // b: a share of a's keys, fresh ones, and often the extremes.
+    for (uint32_t k : a) {
+      if (rng() % 3 == 0) b.push_back(k);
+    }
+    for (size_t i = b.size(); i < nb; ++i) b.push_back(static_cast<uint32_t>(rng()));
+    if (rng() % 2) b.push_back(0);
+    if (rng() % 2) b.push_back(UINT32_MAX);
+    b = sorted_distinct(b);
+    INFO("round " << round << ", |a| " << a.size() << ", |b| " << b.size());
+    check(a, b);
+    check(b, a);
+  }
+  // Keys crowded under the same top bits: the table grows until each key is within its
+  // window of its home...
+  std::vector<uint32_t> crowded;
+  for (uint32_t i = 0; i < 6; ++i) crowded.push_back(i << 25);  // 4 per home at 32 homes
+  set.Assign(crowded);
+  CHECK(set.table_used());
+  for (uint32_t k : crowded) CHECK(set.IntersectionSize(std::vector<uint32_t>{k}) == 1);
+  CHECK(set.IntersectionSize(std::vector<uint32_t>{0, 1, 1u << 24, 6u << 25}) == 1);
+  check(crowded, {0, 1u << 25, 5u << 25, 7u << 25, UINT32_MAX});
+  // ... or, past a few doublings, the count is the merge's.
+  std::vector<uint32_t> run(1000);
+  for (uint32_t i = 0; i < run.size(); ++i) run[i] = 7 + 3 * i;
+  set.Assign(run);
+  CHECK_FALSE(set.table_used());
+  check(run, {0, 7, 8, 10, 2000, 2002, UINT32_MAX});
+  check(run, run);
+  check({}, run);
+  check(run, {});
+  check({}, {});
 }
 
 TEST_CASE("Signatures: exact text hash ignores trivial differences", "[unit]") {
