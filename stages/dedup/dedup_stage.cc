@@ -123,7 +123,7 @@ struct Shared {
   std::mutex mu;
   dedup::LshIndex index{64};
   int64_t watermark_ms = INT64_MIN;
-  std::vector<uint64_t> lookup_scratch;
+  dedup::LookupScratch lookup_scratch;
   std::vector<Candidate> candidates;
   dedup::KeyFingerprints query_fps;
   dedup::RecordCache cache;

@@ -24,6 +24,28 @@ constexpr size_t kMinCells = 1024;
 
 }  // namespace
 
+void LookupScratch::Reset(size_t cells) {
+  bits = 1;
+  while ((size_t{1} << bits) < cells) ++bits;
+  tally.assign(size_t{1} << bits, kFree);  // keeps the capacity: no allocation once warm
+}
+
+void LookupScratch::Add(uint32_t slot, bool rare) {
+  const size_t mask = tally.size() - 1;
+  // Slots are consecutive integers: a multiplicative hash spreads neighbours over the table.
+  for (size_t i = (slot * 0x9E3779B97F4A7C15ULL) >> (64 - bits);; i = (i + 1) & mask) {
+    uint64_t& cell = tally[i];
+    if (cell == kFree) {
+      cell = static_cast<uint64_t>(slot) << 32 | uint64_t{1} << 16 | uint64_t{rare};
+      return;
+    }
+    if ((cell >> 32) == slot) {
+      cell += uint64_t{1} << 16 | uint64_t{rare};
+      return;
+    }
+  }
+}
+
 void KeyFingerprints::Assign(const std::vector<uint32_t>& keys) {
   for (uint16_t fp : set_) bits_[fp >> 6] = 0;
   set_.clear();
@@ -154,38 +176,64 @@ int32_t LshIndex::CheckShared(const Candidate& c, const KeyFingerprints& query) 
 }
 
 void LshIndex::Lookup(const std::vector<uint32_t>& keys, uint32_t rare_postings,
-                      std::vector<uint64_t>* scratch, std::vector<Candidate>* out,
+                      LookupScratch* scratch, std::vector<Candidate>* out,
                       uint32_t common_needed) const {
   out->clear();
-  scratch->clear();
   if (keys_.empty()) return;
   // The keys' cells are random places in a table far larger than the caches: ask for all of
   // them first so that the misses overlap instead of coming one after another.
   for (uint32_t key : keys) __builtin_prefetch(&keys_[Home(key)]);
-  // (slot << 1 | rare) per shared key: sorting groups a slot's keys together.
-  for (uint32_t key : keys) {
-    const KeyCell* cell = FindKey(key);
+  // Each key's live postings, as key index << 32 | slot, and how many each key has. Chain
+  // nodes are scattered over a large array, one cache miss each: the chains are walked side
+  // by side, one node of each per round, so that their misses overlap instead of queueing.
+  std::vector<uint64_t>& postings = scratch->postings;
+  std::vector<uint32_t>& live = scratch->live;
+  std::vector<std::pair<uint32_t, uint32_t>>& walks = scratch->walks;  // {node, key index}
+  postings.clear();
+  walks.clear();
+  live.assign(keys.size(), 0);
+  for (uint32_t k = 0; k < keys.size(); ++k) {
+    const KeyCell* cell = FindKey(keys[k]);
     if (!cell) continue;
-    const size_t first = scratch->size();
     if ((cell->ref & kChain) == 0) {
-      if (Live(cell->ref)) scratch->push_back(static_cast<uint64_t>(cell->ref) << 1);
-    } else {
-      for (uint32_t n = cell->ref & ~kChain; n != kEmpty; n = nodes_[n].next) {
-        if (Live(nodes_[n].slot)) scratch->push_back(static_cast<uint64_t>(nodes_[n].slot) << 1);
+      if (Live(cell->ref)) {
+        postings.push_back(uint64_t{k} << 32 | cell->ref);
+        ++live[k];
       }
-    }
-    if (scratch->size() - first <= rare_postings) {
-      for (size_t j = first; j < scratch->size(); ++j) (*scratch)[j] |= 1;
+    } else {
+      const uint32_t first = cell->ref & ~kChain;
+      __builtin_prefetch(&nodes_[first]);
+      walks.emplace_back(first, k);
     }
   }
-  std::sort(scratch->begin(), scratch->end());
-  for (size_t i = 0; i < scratch->size();) {
-    const uint32_t slot = static_cast<uint32_t>((*scratch)[i] >> 1);
-    uint32_t shared = 0, rare = 0;
-    for (; i < scratch->size() && ((*scratch)[i] >> 1) == slot; ++i) {
-      ++shared;
-      rare += static_cast<uint32_t>((*scratch)[i] & 1);
+  while (!walks.empty()) {
+    for (size_t j = 0; j < walks.size();) {
+      const Node node = nodes_[walks[j].first];
+      const uint32_t k = walks[j].second;
+      if (Live(node.slot)) {
+        postings.push_back(uint64_t{k} << 32 | node.slot);
+        ++live[k];
+      }
+      if (node.next == kEmpty) {
+        walks[j] = walks.back();
+        walks.pop_back();
+      } else {
+        __builtin_prefetch(&nodes_[node.next]);
+        walks[j].first = node.next;
+        ++j;
+      }
     }
+  }
+  // At most half full, whatever the number of distinct slots.
+  scratch->Reset(2 * postings.size());
+  for (uint64_t p : postings) {
+    scratch->Add(static_cast<uint32_t>(p), live[p >> 32] <= rare_postings);
+  }
+  for (uint64_t cell : scratch->tally) {
+    if (cell == LookupScratch::kFree) continue;
+    const auto slot = static_cast<uint32_t>(cell >> 32);
+    const auto shared = static_cast<uint32_t>((cell >> 16) & 0xFFFF);
+    const auto rare = static_cast<uint32_t>(cell & 0xFFFF);
     if (rare == 0 && shared < common_needed) continue;
     const Slot& s = slots_[slot];
     out->push_back(Candidate{s.id_hash, s.bucket, shared, rare, slot});

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace newsflow::dedup {
@@ -32,6 +33,27 @@ struct Candidate {
   uint32_t shared_keys = 0;
   uint32_t rare_keys = 0;  // shared keys that at most `rare_postings` live articles have
   uint32_t slot = 0;       // for LshIndex::CheckShared, until the next insert or expiry
+};
+
+// Buffers LshIndex::Lookup reuses from one call to the next (one per caller; nothing is
+// allocated once they have grown to the largest lookup): the live postings of the query's keys,
+// and an open-addressing table, at most half full, that counts per slot the query keys it
+// shares and how many of them are rare. Counting there costs one probe per posting, where
+// sorting the postings to group them cost O(n log n) mostly mispredicted comparisons for the
+// hundreds of postings of an article whose words are common.
+class LookupScratch {
+ private:
+  friend class LshIndex;
+  static constexpr uint64_t kFree = UINT64_MAX;  // no slot is 2^32 - 1
+  // Empties the table and sizes it to at least `cells` (a power of two, at least 2).
+  void Reset(size_t cells);
+  // Counts one shared key for `slot`, rare or not. The table must have a free cell.
+  void Add(uint32_t slot, bool rare);
+  std::vector<uint64_t> postings;                    // key index << 32 | slot
+  std::vector<uint32_t> live;                        // live postings per key
+  std::vector<std::pair<uint32_t, uint32_t>> walks;  // chains being walked: {node, key index}
+  std::vector<uint64_t> tally;                       // slot << 32 | shared << 16 | rare, or kFree
+  int bits = 0;                                      // tally.size() == 2^bits
 };
 
 // The 16-bit fingerprints of a query's samples, as a 65,536-bit set: asking whether one of an
@@ -69,10 +91,9 @@ class LshIndex {
   // then earliest inserted). A key with at most `rare_postings` live articles is rare: one
   // shared rare key is evidence, one shared common key (boilerplate) is not. `scratch` reused.
   // Articles without a shared rare key are returned only when they share at least
-  // `common_needed` keys (1: all).
-  void Lookup(const std::vector<uint32_t>& keys, uint32_t rare_postings,
-              std::vector<uint64_t>* scratch, std::vector<Candidate>* out,
-              uint32_t common_needed = 1) const;
+  // `common_needed` keys (1: all). At most 65,535 keys.
+  void Lookup(const std::vector<uint32_t>& keys, uint32_t rare_postings, LookupScratch* scratch,
+              std::vector<Candidate>* out, uint32_t common_needed = 1) const;
   // How many of a candidate's check samples are among `query` (the fingerprints of the query's
   // samples); -1 when it holds fewer than check_samples (a short text: too few to judge by).
   int32_t CheckShared(const Candidate& c, const KeyFingerprints& query) const;

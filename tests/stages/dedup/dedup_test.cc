@@ -711,7 +711,7 @@ TEST_CASE("State layout: bucket order, record round trip, corrupt values", "[uni
 
 TEST_CASE("LshIndex: lookup, replacement, expiry and rehash", "[unit]") {
   dedup::LshIndex index(3);
-  std::vector<uint64_t> scratch;
+  dedup::LookupScratch scratch;
   std::vector<dedup::Candidate> out;
   for (uint32_t i = 0; i < 5000; ++i) index.Insert(i, i / 1000, {i, i + 1, 7});
   CHECK(index.live_articles() == 5000);
@@ -733,6 +733,37 @@ TEST_CASE("LshIndex: lookup, replacement, expiry and rehash", "[unit]") {
   index.Lookup({4500}, 8, &scratch, &out);
   CHECK(out.size() == 1);  // 4499 only: 4500 now has other keys
   CHECK(index.live_articles() == 2000);
+}
+
+TEST_CASE("LshIndex: a lookup with thousands of candidates counts each one's keys", "[unit]") {
+  // Thousands of candidates, counted over 4,000 postings, then a small lookup with the same
+  // (now smaller) tally.
+  dedup::LshIndex index(100000);
+  for (uint32_t i = 0; i < 3000; ++i) index.Insert(i, 0, {7, 1000000 + i / 3, 2000000 + i % 5});
+  dedup::LookupScratch scratch;
+  std::vector<dedup::Candidate> out;
+  std::vector<uint32_t> keys = {7, 2000000, 2000003};
+  for (uint32_t i = 0; i < 1000; ++i) keys.push_back(1000000 + i);
+  for (int round = 0; round < 2; ++round) {
+    index.Lookup(keys, 8, &scratch, &out, 1);
+    REQUIRE(out.size() == 3000);
+    // Shared: key 7, the own triple's key (held by 3: rare) and key 2000000 or 2000003 for
+    // i % 5 in {0, 3} (held by 600 each: common). Then earliest first.
+    for (size_t j = 0; j < out.size(); ++j) {
+      const uint32_t shared = j < 1200 ? 3 : 2;
+      INFO("candidate " << j << ": " << out[j].id_hash);
+      CHECK(out[j].shared_keys == shared);
+      CHECK(out[j].rare_keys == 1);
+      CHECK((out[j].id_hash % 5 == 0 || out[j].id_hash % 5 == 3) == (shared == 3));
+      if (j > 0 && out[j].shared_keys == out[j - 1].shared_keys) {
+        CHECK(out[j].id_hash > out[j - 1].id_hash);
+      }
+    }
+    index.Lookup({1000000, 1000001}, 8, &scratch, &out, 1);
+    REQUIRE(out.size() == 6);
+    CHECK(out[0].id_hash == 0);
+    CHECK(out[5].id_hash == 5);
+  }
 }
 
 // A plain model of the index semantics: every posting a list, every question a full scan.
@@ -814,7 +845,7 @@ TEST_CASE("LshIndex: random inserts, replacements and expiry agree with a plain 
     IndexModel model{max_postings, check_samples, 0, {}};
     dedup::KeyFingerprints fps;
     std::mt19937_64 rng(max_postings);
-    std::vector<uint64_t> scratch;
+    dedup::LookupScratch scratch;
     std::vector<dedup::Candidate> out;
     uint32_t bucket = 0;
     for (int step = 0; step < 6000; ++step) {
