@@ -248,10 +248,12 @@ class DedupStage final : public Stage {
   // Finds and scores the indexed articles that share text with sig_. False on a store error.
   bool Verify(const std::string& id, uint32_t min_bucket, DedupResult* result) {
     const DedupOptions& o = shared_->options;
-    // Candidates share a rare key or at least common_keys_needed keys (Lookup drops the rest).
+    // Candidates share a rare key or at least common_keys_needed keys (Lookup drops the rest);
+    // the best max_candidates of them.
     shared_->index.Lookup(sig_.keys, static_cast<uint32_t>(o.rare_postings),
                           &shared_->lookup_scratch, &shared_->candidates,
-                          static_cast<uint32_t>(o.common_keys_needed));
+                          static_cast<uint32_t>(o.common_keys_needed),
+                          static_cast<size_t>(o.max_candidates));
     bool fps_ready = false;
     bool samples_ready = false;  // samples_ holds sig_.samples
     found_.clear();

@@ -28,6 +28,7 @@ void LookupScratch::Reset(size_t cells) {
   bits = 1;
   while ((size_t{1} << bits) < cells) ++bits;
   tally.assign(size_t{1} << bits, kFree);  // keeps the capacity: no allocation once warm
+  taken.clear();
 }
 
 void LookupScratch::Add(uint32_t slot, bool rare) {
@@ -37,6 +38,7 @@ void LookupScratch::Add(uint32_t slot, bool rare) {
     uint64_t& cell = tally[i];
     if (cell == kFree) {
       cell = static_cast<uint64_t>(slot) << 32 | uint64_t{1} << 16 | uint64_t{rare};
+      taken.push_back(static_cast<uint32_t>(i));
       return;
     }
     if ((cell >> 32) == slot) {
@@ -177,7 +179,7 @@ int32_t LshIndex::CheckShared(const Candidate& c, const KeyFingerprints& query) 
 
 void LshIndex::Lookup(const std::vector<uint32_t>& keys, uint32_t rare_postings,
                       LookupScratch* scratch, std::vector<Candidate>* out,
-                      uint32_t common_needed) const {
+                      uint32_t common_needed, size_t max_out) const {
   out->clear();
   if (keys_.empty()) return;
   // The keys' cells are random places in a table far larger than the caches: ask for all of
@@ -229,22 +231,34 @@ void LshIndex::Lookup(const std::vector<uint32_t>& keys, uint32_t rare_postings,
   for (uint64_t p : postings) {
     scratch->Add(static_cast<uint32_t>(p), live[p >> 32] <= rare_postings);
   }
-  for (uint64_t cell : scratch->tally) {
-    if (cell == LookupScratch::kFree) continue;
+  for (uint32_t i : scratch->taken) {
+    const uint64_t cell = scratch->tally[i];
     const auto slot = static_cast<uint32_t>(cell >> 32);
     const auto shared = static_cast<uint32_t>((cell >> 16) & 0xFFFF);
     const auto rare = static_cast<uint32_t>(cell & 0xFFFF);
     if (rare == 0 && shared < common_needed) continue;
-    const Slot& s = slots_[slot];
-    out->push_back(Candidate{s.id_hash, s.bucket, shared, rare, slot});
+    out->push_back(Candidate{0, 0, shared, rare, slot});
   }
   // Slots are numbered in insertion order (a rehash keeps their order): the last tie-break is
-  // "earliest inserted", without a stable sort's buffer allocation.
-  std::sort(out->begin(), out->end(), [](const Candidate& a, const Candidate& b) {
+  // "earliest inserted", without a stable sort's buffer allocation. A total order, so the best
+  // max_out are the same whichever way they are picked.
+  const auto better = [](const Candidate& a, const Candidate& b) {
     if (a.shared_keys != b.shared_keys) return a.shared_keys > b.shared_keys;
     if (a.rare_keys != b.rare_keys) return a.rare_keys > b.rare_keys;
     return a.slot < b.slot;
-  });
+  };
+  if (out->size() > max_out) {
+    std::nth_element(out->begin(), out->begin() + static_cast<ptrdiff_t>(max_out), out->end(),
+                     better);
+    out->resize(max_out);
+  }
+  std::sort(out->begin(), out->end(), better);
+  // Only the candidates returned read their slot (a random place in a large array).
+  for (const Candidate& c : *out) __builtin_prefetch(&slots_[c.slot]);
+  for (Candidate& c : *out) {
+    c.id_hash = slots_[c.slot].id_hash;
+    c.bucket = slots_[c.slot].bucket;
+  }
 }
 
 void LshIndex::ExpireBefore(uint32_t min_bucket) {

@@ -53,6 +53,7 @@ class LookupScratch {
   std::vector<uint32_t> live;                        // live postings per key
   std::vector<std::pair<uint32_t, uint32_t>> walks;  // chains being walked: {node, key index}
   std::vector<uint64_t> tally;                       // slot << 32 | shared << 16 | rare, or kFree
+  std::vector<uint32_t> taken;                       // the tally's cells in use
   int bits = 0;                                      // tally.size() == 2^bits
 };
 
@@ -91,9 +92,11 @@ class LshIndex {
   // then earliest inserted). A key with at most `rare_postings` live articles is rare: one
   // shared rare key is evidence, one shared common key (boilerplate) is not. `scratch` reused.
   // Articles without a shared rare key are returned only when they share at least
-  // `common_needed` keys (1: all). At most 65,535 keys.
+  // `common_needed` keys (1: all). Only the first `max_out` of that order are returned. At most
+  // 65,535 keys.
   void Lookup(const std::vector<uint32_t>& keys, uint32_t rare_postings, LookupScratch* scratch,
-              std::vector<Candidate>* out, uint32_t common_needed = 1) const;
+              std::vector<Candidate>* out, uint32_t common_needed = 1,
+              size_t max_out = SIZE_MAX) const;
   // How many of a candidate's check samples are among `query` (the fingerprints of the query's
   // samples); -1 when it holds fewer than check_samples (a short text: too few to judge by).
   int32_t CheckShared(const Candidate& c, const KeyFingerprints& query) const;

@@ -884,6 +884,17 @@ TEST_CASE("LshIndex: random inserts, replacements and expiry agree with a plain 
           CHECK(out[i].rare_keys == want[i].c.rare_keys);
           CHECK(index.CheckShared(out[i], fps) == want[i].check_shared);
         }
+        // The best few only: the same first ones.
+        const size_t max_out = rng() % 6;
+        std::vector<dedup::Candidate> best;
+        index.Lookup(keys, rare, &scratch, &best, common_needed, max_out);
+        REQUIRE(best.size() == std::min(max_out, want.size()));
+        for (size_t i = 0; i < best.size(); ++i) {
+          CHECK(best[i].id_hash == want[i].c.id_hash);
+          CHECK(best[i].bucket == want[i].c.bucket);
+          CHECK(best[i].shared_keys == want[i].c.shared_keys);
+          CHECK(best[i].rare_keys == want[i].c.rare_keys);
+        }
         size_t live = 0;
         for (const auto& it : model.items) live += model.Live(it) ? 1 : 0;
         CHECK(index.live_articles() == live);
