@@ -31,7 +31,7 @@ inline constexpr std::string_view kFormatVersion = "2";
 inline constexpr char kRecordKind = 'r';
 inline constexpr char kIndexKind = 'k';
 
-// "dedup/<kind>/" + be32(bucket) + be64(idhash): 21 bytes.
+// "dedup/<kind>/" + be32(bucket) + be64(idhash): 20 bytes.
 std::string ArticleKey(char kind, uint32_t bucket, uint64_t id_hash);
 // The first key of `bucket` for `kind` ("dedup/<kind>/" + be32(bucket)); the range of buckets
 // [a, b) is [BucketPrefix(kind, a), BucketPrefix(kind, b)).

@@ -660,6 +660,9 @@ TEST_CASE("Metrics: outcomes by status and index entries", "[unit]") {
 }
 
 TEST_CASE("State layout: bucket order, record round trip, corrupt values", "[unit]") {
+  CHECK(dedup::ArticleKey('r', 0x01020304, 0x05060708090A0BFFULL) ==
+        std::string("dedup/r/\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\xff", 20));
+  CHECK(dedup::ArticleKey('k', 7, 9).substr(0, 12) == dedup::BucketPrefix('k', 7));
   CHECK(dedup::ArticleKey('r', 1, ~0ULL) < dedup::ArticleKey('r', 2, 0));
   CHECK(dedup::ArticleKey('r', 255, 0) < dedup::ArticleKey('r', 256, 0));
   CHECK(dedup::ArticleKey('r', UINT32_MAX - 1, ~0ULL) < dedup::BucketPrefix('r', 1ULL << 32));
