@@ -5,6 +5,7 @@
 #endif
 
 #include <algorithm>
+#include <type_traits>
 
 // Inlined XXH3 for the per-token hash (the hottest call): the same function and values as
 // common/hash.h's Hash64, without a library call per word.
@@ -41,6 +42,15 @@ CharClass Classify(uint32_t c) {
       return CharClass::kWord;
     if (c == '\'' || c == '`') return CharClass::kJoiner;
     return CharClass::kBreak;
+  }
+  // Latin, Greek, Cyrillic and the other alphabets below U+2000 (most of the non-ASCII letters
+  // of news text), decided in a few comparisons instead of the whole list below; the same
+  // classes the list gives them.
+  if (c >= 0xC0 && c < 0x2000) {
+    if (c == 0xD7 || c == 0xF7) return CharClass::kBreak;
+    if (c == 0x02BC) return CharClass::kJoiner;
+    if ((c >= 0x0E00 && c <= 0x0EFF) || (c >= 0x1000 && c <= 0x109F)) return CharClass::kSingle;
+    return CharClass::kWord;
   }
   // Apostrophe-like marks keep a word together: "Korea’s", "O’Neill", "Jong‘un".
   if (c == 0x2018 || c == 0x2019 || c == 0x02BC || c == 0x00B4 || c == 0x2032) {
@@ -299,21 +309,30 @@ void SignatureBuilder::Build(std::string_view text, Signature* out) {
   low_.resize(positions);
   samples_.resize(positions);
   size_t lows = 0, samples = 0;
-  for (size_t i = 0; i < positions; ++i) {
-    // Token hashes are already XXH3 outputs: an order-sensitive combination and one strong
-    // finaliser is enough, and several times cheaper than hashing the k*8 bytes again.
-    uint64_t h = 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(k);
-    for (size_t j = 0; j < k; ++j) {
-      h = (h ^ token_hashes_[i + j]) * 0xbf58476d1ce4e5b9ULL;
-      h = (h << 27) | (h >> 37);
+  // The default shingle length as a constant, so that the compiler unrolls the word loop.
+  const auto hash_shingles = [&](auto fixed_k) {
+    const size_t kk = fixed_k ? fixed_k : k;
+    for (size_t i = 0; i < positions; ++i) {
+      // Token hashes are already XXH3 outputs: an order-sensitive combination and one strong
+      // finaliser is enough, and several times cheaper than hashing the k*8 bytes again.
+      uint64_t h = 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(kk);
+      for (size_t j = 0; j < kk; ++j) {
+        h = (h ^ token_hashes_[i + j]) * 0xbf58476d1ce4e5b9ULL;
+        h = (h << 27) | (h >> 37);
+      }
+      h = Mix64(h);
+      shingles_[i] = h;
+      // Samples: the shingles whose low bits are zero (the same subset in every article).
+      samples_[samples] = static_cast<uint32_t>(h >> 32);
+      samples += (h & sample_mask) == 0 ? 1 : 0;
+      low_[lows] = h;
+      lows += h <= threshold ? 1 : 0;
     }
-    h = Mix64(h);
-    shingles_[i] = h;
-    // Samples: the shingles whose low bits are zero (the same subset in every article).
-    samples_[samples] = static_cast<uint32_t>(h >> 32);
-    samples += (h & sample_mask) == 0 ? 1 : 0;
-    low_[lows] = h;
-    lows += h <= threshold ? 1 : 0;
+  };
+  if (k == 4) {
+    hash_shingles(std::integral_constant<size_t, 4>{});
+  } else {
+    hash_shingles(std::integral_constant<size_t, 0>{});
   }
   samples_.resize(samples);
   SortUniform<uint32_t>(&samples_, &sort_scratch32_, UINT32_MAX);

@@ -234,6 +234,67 @@ TEST_CASE("SampleSet and the merge count the same intersections as std::set_inte
   check({}, {});
 }
 
+// The tokenizer's character classes (shingles.h), written out as one plain list.
+enum class RefClass { kWord, kJoiner, kBreak, kSingle };
+RefClass ReferenceClass(uint32_t c) {
+  if (c == 0x2018 || c == 0x2019 || c == 0x02BC || c == 0x00B4 || c == 0x2032) {
+    return RefClass::kJoiner;
+  }
+  if (c == 0xAA || c == 0xB5 || c == 0xBA) return RefClass::kWord;
+  if (c < 0xC0 || c == 0xD7 || c == 0xF7) return RefClass::kBreak;
+  if ((c >= 0x2000 && c <= 0x2BFF) || (c >= 0x3000 && c <= 0x303F) ||
+      (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF0F) ||
+      (c >= 0xFF1A && c <= 0xFF20) || c == 0xFEFF || c == 0xFFFD ||
+      (c >= 0xFE00 && c <= 0xFE0F) || c >= 0x1F000) {
+    return RefClass::kBreak;
+  }
+  if ((c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+      (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+      (c >= 0x0E00 && c <= 0x0EFF) || (c >= 0x1000 && c <= 0x109F)) {
+    return RefClass::kSingle;
+  }
+  return RefClass::kWord;
+}
+
+std::string Utf8(uint32_t c) {
+  std::string s;
+  if (c < 0x800) {
+    s += static_cast<char>(0xC0 | (c >> 6));
+  } else if (c < 0x10000) {
+    s += static_cast<char>(0xE0 | (c >> 12));
+    s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+  } else {
+    s += static_cast<char>(0xF0 | (c >> 18));
+    s += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+  }
+  s += static_cast<char>(0x80 | (c & 0x3F));
+  return s;
+}
+
+TEST_CASE("Tokens: every non-ASCII character up to U+1FFFF falls in its class", "[unit]") {
+  for (uint32_t c = 0x80; c < 0x20000; ++c) {
+    const std::string ch = Utf8(c);
+    const auto tokens = Tokens("a" + ch + "b");
+    INFO("U+" << std::hex << c);
+    switch (ReferenceClass(c)) {
+      case RefClass::kWord:  // one word with the character (lower-cased) inside
+        REQUIRE(tokens.size() == 1);
+        CHECK(tokens[0].size() > 2);
+        break;
+      case RefClass::kJoiner:
+        CHECK(tokens == std::vector<std::string>{"ab"});
+        break;
+      case RefClass::kBreak:
+        CHECK(tokens == std::vector<std::string>{"a", "b"});
+        break;
+      case RefClass::kSingle:
+        CHECK(tokens == std::vector<std::string>{"a", ch, "b"});
+        break;
+    }
+  }
+}
+
 TEST_CASE("Signatures: exact text hash ignores trivial differences", "[unit]") {
   dedup::SignatureBuilder b(dedup::SignatureOptions{});
   dedup::Signature s1, s2, s3;
