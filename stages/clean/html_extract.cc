@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -267,34 +268,40 @@ uint16_t NameFlags(std::string_view value) {
   return cache.Get(value);
 }
 
+// What one attribute adds to its element's flags, from its lower-case name and its value (""
+// when it has none). kFigure there means "a caption or credit": it also clears kBoiler (see
+// AttributeFlags). Zero for every attribute not named here.
+uint16_t OneAttributeFlags(std::string_view name, std::string_view value) {
+  if (name == "class" || name == "id") return NameFlags(value.substr(0, 512));
+  if (name == "role") {
+    return value == "navigation" || value == "banner" || value == "contentinfo" ||
+                   value == "complementary" || value == "dialog" || value == "alertdialog" ||
+                   value == "search" || value == "menu" || value == "menubar" ||
+                   value == "toolbar"
+               ? kBoiler
+               : 0;
+  }
+  if (name == "itemprop") {
+    uint16_t flags = value == "articleBody" ? kPositive : 0;
+    if (value.find("author") != std::string_view::npos) flags |= kByline;
+    return flags;
+  }
+  if (name == "aria-hidden") return value == "true" ? kBoiler : 0;
+  if (name == "hidden") return kSkip;
+  if (name == "rel") return value == "author" ? kByline : 0;
+  return 0;
+}
+
 // Flags from class, id, role, itemprop and hiding attributes.
 uint16_t AttributeFlags(const xmlChar** attrs) {
   uint16_t flags = 0;
   if (!attrs) return 0;
   for (size_t i = 0; attrs[i] && i < 256; i += 2) {
-    const char* name = reinterpret_cast<const char*>(attrs[i]);
     const char* value = attrs[i + 1] ? reinterpret_cast<const char*>(attrs[i + 1]) : "";
-    if (std::strcmp(name, "class") == 0 || std::strcmp(name, "id") == 0) {
-      const uint16_t v = NameFlags(std::string_view(value).substr(0, 512));
-      flags |= v & (kPositive | kBoiler);
-      if (v & kFigure) flags = static_cast<uint16_t>((flags & ~kBoiler) | kFigure);
-    } else if (std::strcmp(name, "role") == 0) {
-      const std::string_view r = value;
-      if (r == "navigation" || r == "banner" || r == "contentinfo" || r == "complementary" ||
-          r == "dialog" || r == "alertdialog" || r == "search" || r == "menu" || r == "menubar" ||
-          r == "toolbar") {
-        flags |= kBoiler;
-      }
-    } else if (std::strcmp(name, "itemprop") == 0) {
-      if (std::strcmp(value, "articleBody") == 0) flags |= kPositive;
-      if (std::strstr(value, "author")) flags |= kByline;
-    } else if (std::strcmp(name, "aria-hidden") == 0) {
-      if (std::strcmp(value, "true") == 0) flags |= kBoiler;
-    } else if (std::strcmp(name, "hidden") == 0) {
-      flags |= kSkip;
-    } else if (std::strcmp(name, "rel") == 0) {
-      if (std::strcmp(value, "author") == 0) flags |= kByline;
-    }
+    const uint16_t v = OneAttributeFlags(reinterpret_cast<const char*>(attrs[i]), value);
+    flags |= v & static_cast<uint16_t>(~kFigure);
+    // A caption or credit name makes the element a figure, not furniture.
+    if (v & kFigure) flags = static_cast<uint16_t>((flags & ~kBoiler) | kFigure);
   }
   // A positive container named like "article-body related-wrapper" stays positive.
   if ((flags & kPositive) && (flags & kBoiler)) flags &= static_cast<uint16_t>(~kBoiler);
@@ -765,16 +772,66 @@ size_t FindRawTextEnd(std::string_view html, size_t from) {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// Attributes the collector or the parser itself reads (meta charset); the values of all others
-// are never looked at.
-bool IsReadAttribute(std::string_view name) {
-  static constexpr std::string_view kRead[] = {
-      "class", "id",      "role",     "itemprop", "aria-hidden", "hidden",    "rel",
-      "name",  "content", "property", "type",     "charset",     "http-equiv"};
-  for (const auto r : kRead) {
-    if (EqualsIgnoreCase(name, r)) return true;
+// Attributes the collector or the parser itself reads (meta charset), in lower case; the values
+// of all others are never looked at.
+constexpr std::string_view kReadAttributes[] = {
+    "class", "id",      "role",     "itemprop", "aria-hidden", "hidden",    "rel",
+    "name",  "content", "property", "type",     "charset",     "http-equiv"};
+
+// The lower-case name of a read attribute, "" for an unread one.
+std::string_view ReadAttributeName(std::string_view name) {
+  for (const auto r : kReadAttributes) {
+    if (EqualsIgnoreCase(name, r)) return r;
   }
-  return false;
+  return {};
+}
+
+// Whether a read attribute matters on a given element: name, property, content, charset and
+// http-equiv only on <meta> (meta tags and the parser's encoding check), type only on
+// <script> (JSON-LD), itemprop on <meta> as a key; elsewhere they are read for nothing. The
+// others count by the flags they add (OneAttributeFlags).
+enum class AttributeUse { kKeep, kUnused, kFlags };
+AttributeUse UseOf(std::string_view name, bool meta, bool script) {
+  if (name == "name" || name == "property" || name == "content" || name == "charset" ||
+      name == "http-equiv") {
+    return meta ? AttributeUse::kKeep : AttributeUse::kUnused;
+  }
+  if (name == "type") return script ? AttributeUse::kKeep : AttributeUse::kUnused;
+  if (name == "itemprop" && meta) return AttributeUse::kKeep;
+  return AttributeUse::kFlags;
+}
+
+// A value the parser hands over byte for byte: no character reference to decode, nothing but
+// printable ASCII, tabs and line feeds (no carriage return, no byte the parser could re-decode).
+bool IsLiteralValue(std::string_view v) {
+  for (const char c : v) {
+    if (c == '&' || !((c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n')) return false;
+  }
+  return true;
+}
+
+// The shortest class value saying what a class or id value says, by its flags (kPositive,
+// kBoiler, kFigure): "" where none was found (then the value is kept as it is). Checked against
+// ComputeNameFlags() once, so a change of the word lists cannot make them say something else.
+std::string_view ClassValueFor(uint16_t flags) {
+  static const auto* values = [] {
+    // Indexed by 4 (positive) + 2 (furniture) + 1 (caption or credit); a value that says
+    // nothing goes with its attribute.
+    static constexpr std::string_view kCandidates[8] = {
+        "", "xcredit", "ad", "credit", "articlebody", "articlebodycredit", "articlebody ad",
+        "articlebody credit"};
+    auto* v = new std::array<std::string_view, 8>{};
+    for (uint16_t k = 1; k < 8; ++k) {
+      const uint16_t f = static_cast<uint16_t>(((k & 4) ? kPositive : 0) |
+                                               ((k & 2) ? kBoiler : 0) | ((k & 1) ? kFigure : 0));
+      if (ComputeNameFlags(kCandidates[k]) == f) (*v)[k] = kCandidates[k];
+    }
+    return v;
+  }();
+  if (flags & ~(kPositive | kBoiler | kFigure)) return {};
+  const size_t k = ((flags & kPositive) ? 4 : 0) | ((flags & kBoiler) ? 2 : 0) |
+                   ((flags & kFigure) ? 1 : 0);
+  return (*values)[k];
 }
 
 // What the parser must see of a page. News pages are mostly bytes the collector never uses:
@@ -783,7 +840,10 @@ bool IsReadAttribute(std::string_view name) {
 // character, so they are removed before parsing: the contents of <script> (except JSON-LD) and
 // <style>, and the attributes the collector does not read, name and value (the parser would
 // look each name up in its dictionary, copy each value and compare each name with the tag's
-// other attributes). The scan follows the parser's own tokenising rules (comments,
+// other attributes), and the read attributes that say nothing where they are (a class or id
+// that names nothing, a name or content off <meta>, ...); a class or id value that does say
+// something is replaced by the shortest value saying the same. The scan follows the parser's
+// own tokenising rules (comments,
 // markup declarations, end tags, attribute names, quoted and unquoted values, "/>"), so that
 // it only ever edits what the parser reads as a raw-text body or an attribute; where it
 // cannot be sure (a NUL byte, an unterminated quote or comment, a name longer than the
@@ -803,6 +863,10 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
     scratch->append(html.data() + copied, from - copied);
     copied = to;
   };
+  auto replace = [&](size_t from, size_t to, std::string_view with) {
+    cut(from, to);
+    scratch->append(with);
+  };
   auto skip_blanks = [&](size_t k) {
     while (k < n && IsBlank(html[k])) ++k;
     return k;
@@ -810,7 +874,16 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
   // The collector reads text inside <title> even from a <script> or <style> in it: once a
   // title is not closed by a plain "</title>" right after its text, raw text is kept.
   bool title_open = false;
-  std::vector<std::pair<size_t, size_t>> pending;  // unread attributes of the current tag
+  // Past a <script> or <style> whose first end tag is not its own plain one, the parser may
+  // read as raw text what this scan reads as markup: read attributes are left alone from there.
+  bool in_step = true;
+  struct Attribute {
+    size_t from, to;              // the whole attribute, name to the end of its value
+    std::string_view read_name;   // lower case; "" when unread
+    size_t value_from, value_to;  // the value without its quotes (empty range: none)
+    bool quoted;
+  };
+  std::vector<Attribute> attributes;  // of the current tag
   size_t i = 0;
   while (i < n) {
     const void* p = std::memchr(html.data() + i, '<', n - i);
@@ -856,12 +929,13 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
     const bool script = EqualsIgnoreCase(name, "script");
     const bool style = !script && EqualsIgnoreCase(name, "style");
     const bool title = EqualsIgnoreCase(name, "title");
+    const bool meta = EqualsIgnoreCase(name, "meta");
     bool json_ld = false;
     // Attributes, as htmlParseStartTag reads them, up to '>' or "/>". Attributes are only
     // removed in a tag made of well-formed attributes alone (name, or name=value): the parser's
     // recovery from anything else is not something to imitate.
     bool lost = false, clean = true;
-    pending.clear();
+    attributes.clear();
     e = skip_blanks(e);
     while (e < n && html[e] != '>' && !(html[e] == '/' && e + 1 < n && html[e + 1] == '>')) {
       const char a = html[e];
@@ -874,6 +948,8 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
           break;
         }
         e = skip_blanks(e);
+        size_t value_from = e, value_to = e;
+        bool quoted = false;
         if (e < n && html[e] == '=') {
           e = skip_blanks(e + 1);
           if (e < n && (html[e] == '"' || html[e] == '\'')) {
@@ -886,6 +962,9 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
                 html.substr(e + 1, close - e - 1).find("ld+json") != std::string_view::npos) {
               json_ld = true;
             }
+            value_from = e + 1;
+            value_to = close;
+            quoted = true;
             e = close + 1;
           } else {
             const size_t value = e;
@@ -894,9 +973,12 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
                 html.substr(value, e - value).find("ld+json") != std::string_view::npos) {
               json_ld = true;
             }
+            value_from = value;
+            value_to = e;
           }
         }
-        if (!IsReadAttribute(attr)) pending.emplace_back(name_start, e);
+        attributes.push_back(
+            {name_start, e, ReadAttributeName(attr), value_from, value_to, quoted});
       } else {
         // Not an attribute name: the parser drops it up to a blank or the end of the tag.
         clean = false;
@@ -909,7 +991,42 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
     }
     if (lost || e >= n) break;
     if (clean) {
-      for (const auto& [from, to] : pending) cut(from, to);
+      // Read attributes that cannot change what the collector makes of this element go too,
+      // and a class or id value that says something is handed over as its shortest equivalent
+      // (class values are over a third of what is left of a page). Not in a tag that repeats a
+      // read attribute: the parser keeps the first, and removing it would bring in the next.
+      // (Without repeats at most 13 attributes are left, within the collector's loop limits.)
+      bool repeated = false;
+      for (size_t a = 0; a < attributes.size(); ++a) {
+        if (attributes[a].read_name.empty()) continue;
+        for (size_t b = 0; b < a; ++b) {
+          repeated = repeated || attributes[b].read_name == attributes[a].read_name;
+        }
+      }
+      for (const Attribute& a : attributes) {
+        if (a.read_name.empty()) {
+          cut(a.from, a.to);
+          continue;
+        }
+        if (repeated || !in_step) continue;
+        const AttributeUse use = UseOf(a.read_name, meta, script);
+        if (use == AttributeUse::kUnused) {
+          cut(a.from, a.to);
+          continue;
+        }
+        if (use != AttributeUse::kFlags) continue;
+        const std::string_view value = html.substr(a.value_from, a.value_to - a.value_from);
+        if (!IsLiteralValue(value)) continue;
+        const uint16_t flags = OneAttributeFlags(a.read_name, value);
+        if (flags == 0) {
+          cut(a.from, a.to);
+        } else if (a.quoted && (a.read_name == "class" || a.read_name == "id")) {
+          const std::string_view shorter = ClassValueFor(flags);
+          if (!shorter.empty() && shorter.size() < value.size()) {
+            replace(a.value_from, a.value_to, shorter);
+          }
+        }
+      }
     }
     if (html[e] == '/') {  // "<x ... />": an empty element
       i = e + 2;
@@ -947,6 +1064,7 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
         k = html.find("</", k + 2);
       }
       if (k == std::string_view::npos) break;
+      in_step = false;
       i = k + 2;
       continue;
     }

@@ -158,6 +158,48 @@ TEST_CASE("html: what the parser is spared does not change what it reads", "[uni
     CHECK(a.text.find("The harbour authority said on Monday") == 0);
     CHECK(a.text.find("Repairs took two years") != std::string::npos);
   }
+  SECTION("read attributes that say nothing go; those that say something keep their sense") {
+    Article a;
+    a.input_html =
+        "<html><head><meta class=\"promo\" name=\"description\" content=\"Pier to reopen\">"
+        "</head><body><div class=\"layout\"><div class=\"story-body related-wrap\" role=\"main\" "
+        "aria-hidden=\"false\" rel=\"x\" itemprop=\"text\" name=\"n\" content=\"c\">"
+        "<p>The harbour authority said on Monday that the old pier would reopen next spring "
+        "after two years of repairs.</p>"
+        // The parser keeps the first of two class attributes: "lead", not furniture.
+        "<p class=\"lead\" class=\"nav\">Repairs took two years and cost more than planned, the "
+        "authority said on Monday.</p><p id=\"more\" ID=\"sidebar\">Work on the second pier "
+        "starts in the autumn, the authority added.</p>"
+        // A character reference: the collector is handed "nav".
+        "<p class=\"n&#97;v\">Menu entry written with a character reference, not part of the "
+        "story.</p>"
+        "<p><span class=\"imageCaption\">The old pier in winter. Photo by Ann Lee</span>Boats "
+        "will be able to moor at the pier again from April, officials said.</p>"
+        "<div role=\"navigation\"><a href=\"/a\">Home</a> <a href=\"/b\">World</a></div></div>"
+        "<div class=\"sidebar\" id=\"side\"><p>Sidebar words that should never be part of the "
+        "article text at all.</p></div></div></body></html>";
+    REQUIRE(c.Run(a).verdict == Verdict::kContinue);
+    CHECK(a.description == "Pier to reopen");
+    CHECK(a.text.find("The harbour authority said on Monday") == 0);
+    CHECK(Has(a.text, "Repairs took two years"));
+    CHECK(Has(a.text, "Work on the second pier"));
+    CHECK(Has(a.text, "Boats will be able to moor"));
+    for (const char* junk : {"Menu entry", "Photo by Ann Lee", "Home", "Sidebar words"}) {
+      INFO(junk);
+      CHECK_FALSE(Has(a.text, junk));
+    }
+  }
+  SECTION("after a script not closed by its first end tag, read attributes stay") {
+    // The parser ends the script's raw text at "</scriptx" but does not close the script, so
+    // the tag after it is script text (here title text), attribute and all.
+    Article a;
+    a.input_html =
+        "<html><head><title><script>Pier news</scriptx> <b class=\"lead\">today</b></script>"
+        "</title></head><body>" +
+        body + "</body></html>";
+    REQUIRE(c.Run(a).verdict == Verdict::kContinue);
+    CHECK(a.title == "Pier news <b class=\"lead\">today</b>");
+  }
   SECTION("a <title> left open keeps what follows it") {
     Article a;
     a.input_html = "<html><head><title>Pier news<div></title><script>x</script></head><body>" +
