@@ -702,11 +702,11 @@ Extracted Collector::Build() {
     if (density[b] >= 0.5 && !(t.size() > 200 && density[b] < 0.65)) continue;
     if (out.paragraphs.size() >= 3 && IsTailMarker(t)) break;
     if (IsUiLine(t) || IsPromptParagraph(t) || IsCookieNotice(t)) continue;
-    if (CountWords(t) <= 12 && HasTrailingCredit(t)) continue;  // a stray photo credit
+    if (AtMostWords(t, 12) && HasTrailingCredit(t)) continue;  // a stray photo credit
     if (heading && t.size() > 200) continue;
     // Short lines are labels and furniture, except as items of a list in the article.
     const bool list_item = (elements_[static_cast<size_t>(blk.element)].flags & kListItem) != 0;
-    if (!heading && !list_item && CountWords(t) < 3 && t.back() != '.') continue;
+    if (!heading && !list_item && AtMostWords(t, 2) && t.back() != '.') continue;
     if (t.size() <= out.title.size() + 2 && SameTitle(t, out.title)) continue;  // size first: cheap
     if (!seen.insert(t).second) continue;
     body_chars += t.size();
@@ -725,7 +725,7 @@ Extracted Collector::Build() {
     }
   }
   // Drop trailing headings with nothing under them ("Related", "More on this story").
-  while (!out.paragraphs.empty() && CountWords(out.paragraphs.back()) <= 6 &&
+  while (!out.paragraphs.empty() && AtMostWords(out.paragraphs.back(), 6) &&
          out.paragraphs.back().back() != '.') {
     out.paragraphs.pop_back();
   }

@@ -85,7 +85,7 @@ void CleanPlainText(std::string_view text, std::string_view input_title, Extract
   for (size_t i = 0; i < kept.size(); ++i) {
     if (i + 1 == kept.size()) {
       StripTrailingCredit(&kept[i]);
-    } else if (HasTrailingCredit(kept[i]) && CountWords(kept[i]) <= 60) {
+    } else if (HasTrailingCredit(kept[i]) && AtMostWords(kept[i], 60)) {
       kept[i].clear();
     }
   }
@@ -95,7 +95,7 @@ void CleanPlainText(std::string_view text, std::string_view input_title, Extract
   }
   size_t first = 0;
   // Section labels before the headline ("World", "Asia Pacific").
-  while (first + 1 < paras.size() && first < 2 && CountWords(paras[first]) <= 3 &&
+  while (first + 1 < paras.size() && first < 2 && AtMostWords(paras[first], 3) &&
          paras[first].size() <= 30 && !EndsSentence(paras[first]) &&
          IsTitleLike(paras[first + 1])) {
     ++first;

@@ -27,16 +27,24 @@ bool StartsWithLower(std::string_view s, std::string_view lower) {
 
 // A fixed set of keywords (lower case, at least two bytes) found anywhere in a line, ignoring
 // ASCII case: the same answer as searching AsciiLower(line) for each keyword in turn, in one
-// pass without a lower-cased copy. A bitmap of the keywords' first two bytes rejects almost
-// every position at once; the rule functions run on every line and paragraph, and the
-// one-search-per-keyword form cost more than the rest of plain-text cleaning together.
+// pass without a lower-cased copy. A bitmap of the byte pairs that read as a keyword's first
+// two bytes once lower-cased (every case variant is set, so the text is not lower-cased to
+// test it) rejects almost every position at once; the rule functions run on every line and
+// paragraph, and the one-search-per-keyword form cost more than the rest of plain-text
+// cleaning together.
 class KeywordSet {
  public:
   template <size_t N>
   explicit KeywordSet(const std::string_view (&words)[N]) {
     for (const auto w : words) {
-      const size_t key = Key(w[0], w[1]);
-      pairs_[key / 64] |= uint64_t{1} << (key % 64);
+      for (int a = 0; a < 256; ++a) {
+        if (LowerAscii(static_cast<char>(a)) != w[0]) continue;
+        for (int b = 0; b < 256; ++b) {
+          if (LowerAscii(static_cast<char>(b)) != w[1]) continue;
+          const size_t key = Key(static_cast<char>(a), static_cast<char>(b));
+          pairs_[key / 64] |= uint64_t{1} << (key % 64);
+        }
+      }
       by_first_[static_cast<unsigned char>(w[0])].push_back(w);
     }
   }
@@ -44,7 +52,7 @@ class KeywordSet {
   bool FoundIn(std::string_view s) const {
     if (s.size() < 2) return false;
     for (size_t i = 0; i + 1 < s.size(); ++i) {
-      const size_t key = Key(LowerAscii(s[i]), LowerAscii(s[i + 1]));
+      const size_t key = Key(s[i], s[i + 1]);
       if (!(pairs_[key / 64] >> (key % 64) & 1)) continue;
       for (const auto w : by_first_[static_cast<unsigned char>(LowerAscii(s[i]))]) {
         if (StartsWithLower(s.substr(i), w)) return true;
@@ -112,6 +120,17 @@ int CountWords(std::string_view s) {
     in = !sp;
   }
   return n;
+}
+
+bool AtMostWords(std::string_view s, int n) {
+  int words = 0;
+  bool in = false;
+  for (const char c : s) {
+    const bool sp = c == ' ' || c == '\n' || c == '\t';
+    if (!sp && !in && ++words > n) return false;
+    in = !sp;
+  }
+  return true;
 }
 
 std::string SplitDateline(std::string* paragraph) {
@@ -189,10 +208,10 @@ std::string SplitDateline(std::string* paragraph) {
   const size_t after = k + dash;
   if (after >= s.size() || s[after] != ' ') return {};
   const size_t rest = skip_spaces(after);
-  if (rest >= s.size() || CountWords(s.substr(rest)) < 4) return {};
+  if (rest >= s.size() || AtMostWords(s.substr(rest), 3)) return {};
   // An all-caps opening word that is a sentence ("BREAKING: ...") is not a place; require the
   // text before the date/agency to be at most four words.
-  if (CountWords(s.substr(0, place_end)) > 4) return {};
+  if (!AtMostWords(s.substr(0, place_end), 4)) return {};
   std::string dateline(Trim(s.substr(0, k + dash)));
   paragraph->erase(0, rest);
   return dateline;
@@ -321,7 +340,7 @@ bool IsCookieNotice(std::string_view line) {
                                                        "use"};
   static const KeywordSet* consent_words = new KeywordSet(kConsentWords);
   if (consent_words->FoundIn(line)) return true;
-  return CountWords(line) <= 12;
+  return AtMostWords(line, 12);
 }
 
 bool IsPromptParagraph(std::string_view raw) {
@@ -363,7 +382,7 @@ bool IsPromptParagraph(std::string_view raw) {
 
 bool IsTailMarker(std::string_view raw) {
   const std::string_view line = Trim(raw);
-  if (line.size() > 60 || CountWords(line) > 7) return false;
+  if (line.size() > 60 || !AtMostWords(line, 7)) return false;
   std::string l = AsciiLower(line);
   static constexpr std::string_view kMarkers[] = {"more from ",        "more on ",
                                                   "more in ",          "related stories",

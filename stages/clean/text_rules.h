@@ -38,6 +38,9 @@ bool StripTrailingCredit(std::string* line);
 
 // Number of words (runs of non-space characters).
 int CountWords(std::string_view s);
+// CountWords(s) <= n, counting no further than n + 1 words: the rules' word limits are small
+// and the paragraphs they test are often long.
+bool AtMostWords(std::string_view s, int n);
 
 // Looks like a headline: one line, a few words, no closing full stop.
 bool IsTitleLike(std::string_view line);

@@ -214,6 +214,15 @@ TEST_CASE("html: what the parser is spared does not change what it reads", "[uni
 TEST_CASE("text rules ignore ASCII case and find keywords anywhere in the line", "[unit]") {
   CHECK(clean::IsCookieNotice("We use COOKIES to improve your experience. ACCEPT"));
   CHECK(clean::IsCookieNotice("Diese Website verwendet Cookies. Datenschutz"));
+  // Keywords in mixed case, at the very start and end, and with non-ASCII first bytes.
+  CHECK(clean::IsCookieNotice("CoOkIe settings"));
+  CHECK(clean::IsCookieNotice("Accept all cOOKIE"));
+  CHECK(clean::IsCookieNotice("Bu sitede \xC3\x87"
+                              "EREZ kullan\xC4\xB1l\xC4\xB1r, kabul"));
+  CHECK(clean::IsCookieNotice("\xD0\xBA\xD1\x83\xD0\xBA\xD0\xB8"));  // куки
+  CHECK_FALSE(clean::IsCookieNotice("cOOKI"));
+  // Only ASCII letters are folded: "КУКИ" is not "куки".
+  CHECK_FALSE(clean::IsCookieNotice("\xD0\x9A\xD0\xA3\xD0\x9A\xD0\x98"));
   CHECK_FALSE(
       clean::IsCookieNotice("The bakery sold cookies, cakes and bread at the market "
                             "on the main square for many years before it closed"));
@@ -230,6 +239,17 @@ TEST_CASE("text rules ignore ASCII case and find keywords anywhere in the line",
   CHECK(clean::IsUiLine("Related Stories:"));
   CHECK(clean::IsUiLine("\xC3\x97"));
   CHECK_FALSE(clean::IsUiLine("The pier will reopen in spring after two years of repairs."));
+}
+
+TEST_CASE("word limits agree with the word count", "[unit]") {
+  for (const std::string s :
+       {"", " ", "one", " one ", "one two", "one  two\tthree\n", "\n\none two three four five ",
+        "a b c d e f g h i j k l m n", "caf\xC3\xA9 \xE2\x80\x94 bar"}) {
+    for (int n = 0; n <= 15; ++n) {
+      INFO(s << " / " << n);
+      CHECK(clean::AtMostWords(s, n) == (clean::CountWords(s) <= n));
+    }
+  }
 }
 
 TEST_CASE("plain text boilerplate lines are removed", "[unit]") {
