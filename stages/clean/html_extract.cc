@@ -106,6 +106,32 @@ const std::unordered_map<std::string_view, uint16_t>& TagTable() {
   return *table;
 }
 
+// TagTable()'s flags for a tag name, through buckets by first letter and length built from it:
+// there is a look-up per element, and the node-based map paid a hash of the name, a division
+// and a comparison for each.
+uint16_t TagFlags(const char* name) {
+  struct Entry {
+    const char* name;  // NUL-terminated (the table's keys are literals)
+    uint16_t flags;
+  };
+  static constexpr size_t kMaxLength = 15;  // every key is a-z... of at most this length
+  auto bucket = [](char first, size_t length) {
+    return static_cast<size_t>(first - 'a') * (kMaxLength + 1) + length;
+  };
+  static const auto* buckets = [&bucket] {
+    auto* b = new std::array<std::vector<Entry>, 26 * (kMaxLength + 1)>;
+    for (const auto& [n, f] : TagTable()) (*b)[bucket(n[0], n.size())].push_back({n.data(), f});
+    return b;
+  }();
+  if (name[0] < 'a' || name[0] > 'z') return 0;
+  const size_t length = std::strlen(name);
+  if (length > kMaxLength) return 0;
+  for (const Entry& e : (*buckets)[bucket(name[0], length)]) {
+    if (std::memcmp(e.name, name, length) == 0) return e.flags;
+  }
+  return 0;
+}
+
 // Class/id words that mark page furniture. Matched against whole words of the attribute
 // (split at anything but letters and digits), or as prefixes where marked with '*'.
 constexpr std::string_view kNegativeWords[] = {
@@ -339,9 +365,7 @@ class Collector {
   }
 
   void Start(const char* name, const xmlChar** attrs) {
-    const auto& table = TagTable();
-    const auto it = table.find(name);
-    uint16_t flags = it == table.end() ? 0 : it->second;
+    uint16_t flags = TagFlags(name);
     const OpenElement& top = stack_.back();
     if (flags & kBlock) Flush();
     if (std::strcmp(name, "br") == 0) return;  // a line break: only a block boundary
@@ -644,7 +668,6 @@ Extracted Collector::Build() {
   }
   for (Block& blk : blocks_) blk.flags |= furniture[static_cast<size_t>(blk.element)];
   std::vector<double> score(ne, 0.0);
-  std::vector<std::string> texts(blocks_.size());
   std::vector<double> density(blocks_.size(), 0.0);
   for (size_t b = 0; b < blocks_.size(); ++b) {
     const Block& blk = blocks_[b];
@@ -689,17 +712,19 @@ Extracted Collector::Build() {
     }
     return false;
   };
-  std::unordered_set<std::string> seen;
+  // The paragraphs kept so far, viewed in place: reserved up front, so that none moves.
+  std::unordered_set<std::string_view> seen;
+  out.paragraphs.reserve(blocks_.size());
   size_t body_chars = 0;
   for (size_t b = 0; b < blocks_.size(); ++b) {
     const Block& blk = blocks_[b];
     if (blk.flags & (kSkip | kBoiler | kFigure | kH1)) continue;
     if (!inside(blk.element)) continue;
-    texts[b] = NormalizeText(blk.text, false);
-    if (texts[b].empty()) continue;
-    const std::string& t = texts[b];
+    if (density[b] >= 0.65) continue;  // mostly links, whatever its size: not normalised
+    std::string t = NormalizeText(blk.text, false);
+    if (t.empty()) continue;
     const bool heading = (elements_[static_cast<size_t>(blk.element)].inherited & kHeading) != 0;
-    if (density[b] >= 0.5 && !(t.size() > 200 && density[b] < 0.65)) continue;
+    if (density[b] >= 0.5 && t.size() <= 200) continue;
     if (out.paragraphs.size() >= 3 && IsTailMarker(t)) break;
     if (IsUiLine(t) || IsPromptParagraph(t) || IsCookieNotice(t)) continue;
     if (AtMostWords(t, 12) && HasTrailingCredit(t)) continue;  // a stray photo credit
@@ -708,9 +733,10 @@ Extracted Collector::Build() {
     const bool list_item = (elements_[static_cast<size_t>(blk.element)].flags & kListItem) != 0;
     if (!heading && !list_item && AtMostWords(t, 2) && t.back() != '.') continue;
     if (t.size() <= out.title.size() + 2 && SameTitle(t, out.title)) continue;  // size first: cheap
-    if (!seen.insert(t).second) continue;
+    if (seen.count(t)) continue;
     body_chars += t.size();
-    out.paragraphs.push_back(t);
+    out.paragraphs.push_back(std::move(t));
+    seen.insert(out.paragraphs.back());
   }
   // JSON-LD articleBody when the page structure gave little (script-rendered pages).
   const std::string ld_body = NormalizeText(ld.body, true);
