@@ -763,10 +763,24 @@ Extracted Collector::Build() {
   return out;
 }
 
-bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
-         c == '-' || c == '_' || c == '.';
-}
+// Byte classes of the pre-parse scan, one table look-up per byte of every tag and value.
+enum ByteClass : uint8_t {
+  kNameByte = 1,     // [A-Za-z0-9:._-]
+  kLiteralByte = 2,  // printable ASCII but '&', tab, LF: handed over by the parser as it is
+};
+constexpr std::array<uint8_t, 256> kByteClasses = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
+        c == '-' || c == '_' || c == '.') {
+      t[c] |= kNameByte;
+    }
+    if ((c >= 0x20 && c < 0x7F && c != '&') || c == '\t' || c == '\n') t[c] |= kLiteralByte;
+  }
+  return t;
+}();
+
+bool IsNameChar(char c) { return kByteClasses[static_cast<unsigned char>(c)] & kNameByte; }
 
 bool EqualsIgnoreCase(std::string_view s, std::string_view lower) {
   if (s.size() != lower.size()) return false;
@@ -804,9 +818,21 @@ constexpr std::string_view kReadAttributes[] = {
     "class", "id",      "role",     "itemprop", "aria-hidden", "hidden",    "rel",
     "name",  "content", "property", "type",     "charset",     "http-equiv"};
 
-// The lower-case name of a read attribute, "" for an unread one.
+// The lower-case name of a read attribute, "" for an unread one. Only the names of the same
+// length are compared (there is one look-up per attribute of every tag).
 std::string_view ReadAttributeName(std::string_view name) {
-  for (const auto r : kReadAttributes) {
+  static constexpr size_t kLongest = [] {
+    size_t longest = 0;
+    for (const auto r : kReadAttributes) longest = std::max(longest, r.size());
+    return longest;
+  }();
+  if (name.size() > kLongest) return {};
+  static const auto* by_length = [] {
+    auto* t = new std::array<std::vector<std::string_view>, kLongest + 1>;
+    for (const auto r : kReadAttributes) (*t)[r.size()].push_back(r);
+    return t;
+  }();
+  for (const auto r : (*by_length)[name.size()]) {
     if (EqualsIgnoreCase(name, r)) return r;
   }
   return {};
@@ -831,7 +857,7 @@ AttributeUse UseOf(std::string_view name, bool meta, bool script) {
 // printable ASCII, tabs and line feeds (no carriage return, no byte the parser could re-decode).
 bool IsLiteralValue(std::string_view v) {
   for (const char c : v) {
-    if (c == '&' || !((c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n')) return false;
+    if (!(kByteClasses[static_cast<unsigned char>(c)] & kLiteralByte)) return false;
   }
   return true;
 }
