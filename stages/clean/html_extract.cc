@@ -132,6 +132,24 @@ uint16_t TagFlags(const char* name) {
   return 0;
 }
 
+// The meta keys (lower case) Build() asks for. Meta() keeps no others, and the pre-parse scan
+// removes the content of meta tags under any other key: a key asked for must be listed here.
+constexpr std::string_view kReadMetaKeys[] = {
+    "og:title", "twitter:title", "og:description", "description", "twitter:description",
+    "author", "byl", "dc.creator", "sailthru.author", "article:author",
+    "article:published_time", "og:article:published_time", "datepublished", "pubdate",
+    "publishdate", "parsely-pub-date", "sailthru.date", "dc.date.issued", "dc.date", "date"};
+
+// A meta tag's key whose content the collector keeps ("" is none: Meta() skips it).
+bool IsReadMetaKey(std::string_view key) {
+  if (key.empty() || key.size() > 64) return false;
+  const std::string lower = AsciiLower(key);
+  for (const auto k : kReadMetaKeys) {
+    if (lower == k) return true;
+  }
+  return false;
+}
+
 // Class/id words that mark page furniture. Matched against whole words of the attribute
 // (split at anything but letters and digits), or as prefixes where marked with '*'.
 constexpr std::string_view kNegativeWords[] = {
@@ -450,10 +468,11 @@ class Collector {
         content = v;
       }
     }
-    if (key.empty() || content.empty() || key.size() > 64) return;
+    if (content.empty() || !IsReadMetaKey(key)) return;
     meta_.emplace(AsciiLower(key), std::string(content.substr(0, 4096)));
   }
 
+  // `key` must be one of kReadMetaKeys.
   const std::string& MetaValue(std::string_view key) const {
     static const std::string kEmpty;
     const auto it = meta_.find(std::string(key));
@@ -1055,6 +1074,21 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
           repeated = repeated || attributes[b].read_name == attributes[a].read_name;
         }
       }
+      // A meta tag's content that neither the collector keeps (its key, the last name,
+      // property or itemprop, is not asked for) nor the parser reads (no http-equiv) goes too.
+      bool meta_content_unused = false;
+      if (meta) {
+        bool http_equiv = false, key_literal = true;
+        std::string_view key;
+        for (const Attribute& a : attributes) {
+          if (a.read_name == "http-equiv") http_equiv = true;
+          if (a.read_name == "name" || a.read_name == "property" || a.read_name == "itemprop") {
+            key = html.substr(a.value_from, a.value_to - a.value_from);
+            key_literal = IsLiteralValue(key);
+          }
+        }
+        meta_content_unused = !http_equiv && key_literal && !IsReadMetaKey(key);
+      }
       for (const Attribute& a : attributes) {
         if (a.read_name.empty()) {
           cut(a.from, a.to);
@@ -1062,7 +1096,7 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
         }
         if (repeated || !in_step) continue;
         const AttributeUse use = UseOf(a.read_name, meta, script);
-        if (use == AttributeUse::kUnused) {
+        if (use == AttributeUse::kUnused || (meta_content_unused && a.read_name == "content")) {
           cut(a.from, a.to);
           continue;
         }

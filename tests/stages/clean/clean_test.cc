@@ -189,6 +189,19 @@ TEST_CASE("html: what the parser is spared does not change what it reads", "[uni
       CHECK_FALSE(Has(a.text, junk));
     }
   }
+  SECTION("meta content under keys the collector does not ask for goes; the rest is read") {
+    Article a;
+    a.input_html =
+        "<html><head><meta name=\"viewport\" content=\"width=device-width\">"
+        "<meta property=\"og:image\" content=\"https://example.com/pier.jpg\">"
+        // The key is handed over decoded: "description".
+        "<meta name=\"d&#101;scription\" content=\"Pier to reopen\">"
+        "<meta NAME=\"AUTHOR\" content=\"Ann Lee\"></head><body>" +
+        body + "</body></html>";
+    REQUIRE(c.Run(a).verdict == Verdict::kContinue);
+    CHECK(a.description == "Pier to reopen");
+    CHECK(a.byline == "Ann Lee");
+  }
   SECTION("after a script not closed by its first end tag, read attributes stay") {
     // The parser ends the script's raw text at "</scriptx" but does not close the script, so
     // the tag after it is script text (here title text), attribute and all.
