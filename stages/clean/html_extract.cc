@@ -1075,7 +1075,8 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
         }
       }
       // A meta tag's content that neither the collector keeps (its key, the last name,
-      // property or itemprop, is not asked for) nor the parser reads (no http-equiv) goes too.
+      // property or itemprop, is not asked for) nor the parser reads (no http-equiv) goes too,
+      // and with it the name and property that only ever served as its key.
       bool meta_content_unused = false;
       if (meta) {
         bool http_equiv = false, key_literal = true;
@@ -1096,7 +1097,9 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
         }
         if (repeated || !in_step) continue;
         const AttributeUse use = UseOf(a.read_name, meta, script);
-        if (use == AttributeUse::kUnused || (meta_content_unused && a.read_name == "content")) {
+        if (use == AttributeUse::kUnused ||
+            (meta_content_unused && (a.read_name == "content" || a.read_name == "name" ||
+                                     a.read_name == "property"))) {
           cut(a.from, a.to);
           continue;
         }
