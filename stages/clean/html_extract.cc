@@ -1103,8 +1103,13 @@ std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
           cut(a.from, a.to);
           continue;
         }
-        if (use != AttributeUse::kFlags) continue;
         const std::string_view value = html.substr(a.value_from, a.value_to - a.value_from);
+        if (script && a.read_name == "type") {
+          // Only JSON-LD's type is looked for (Collector::Start).
+          if (IsLiteralValue(value) && value != "application/ld+json") cut(a.from, a.to);
+          continue;
+        }
+        if (use != AttributeUse::kFlags) continue;
         if (!IsLiteralValue(value)) continue;
         const uint16_t flags = OneAttributeFlags(a.read_name, value);
         if (flags == 0) {
