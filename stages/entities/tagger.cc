@@ -236,23 +236,33 @@ void Model::Assemble(const std::vector<uint32_t>& buckets, const std::vector<flo
 }
 
 Result<std::unique_ptr<Model>> Model::Load(const std::string& path, const Gazetteer* gazetteer) {
-  std::ifstream in(path, std::ios::binary);
+  // The whole file in one read: its hash names the model (file_hash()), and the rows are
+  // parsed from the same bytes.
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return MakeError("cannot open model " + path, "io");
+  std::string file(static_cast<size_t>(std::max<std::streamoff>(in.tellg(), 0)), '\0');
+  in.seekg(0);
+  in.read(file.data(), static_cast<std::streamsize>(file.size()));
+  file.resize(static_cast<size_t>(in.gcount()));
+  constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8;
   char magic[8];
   uint32_t log2 = 0, ntags = 0;
   uint64_t rows = 0;
-  in.read(magic, 8);
-  in.read(reinterpret_cast<char*>(&log2), 4);
-  in.read(reinterpret_cast<char*>(&ntags), 4);
-  in.read(reinterpret_cast<char*>(&rows), 8);
-  if (!in || std::memcmp(magic, kMagic, 8) != 0 || log2 != kBucketsLog2 || ntags != kNumTags ||
-      rows > kBuckets) {
+  if (file.size() >= kHeaderBytes) {
+    std::memcpy(magic, file.data(), 8);
+    std::memcpy(&log2, file.data() + 8, 4);
+    std::memcpy(&ntags, file.data() + 12, 4);
+    std::memcpy(&rows, file.data() + 16, 8);
+  }
+  if (file.size() < kHeaderBytes || std::memcmp(magic, kMagic, 8) != 0 ||
+      log2 != kBucketsLog2 || ntags != kNumTags || rows > kBuckets) {
     return MakeError("model " + path + " is not a newsflow NER model of this version", "corrupt");
   }
   constexpr size_t kRowBytes = 4 + 4 * kNumTags;
-  std::vector<char> buf(rows * kRowBytes);
-  in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-  if (!in) return MakeError("model " + path + " is truncated", "corrupt");
+  if (file.size() - kHeaderBytes < rows * kRowBytes) {
+    return MakeError("model " + path + " is truncated", "corrupt");
+  }
+  const std::string_view buf(file.data() + kHeaderBytes, rows * kRowBytes);
   // Save() writes rows in bucket order; any other order is accepted (a later row of the same
   // bucket wins, as it did with a dense table).
   std::vector<std::pair<uint32_t, uint32_t>> order;  // bucket, row in file
@@ -279,6 +289,7 @@ Result<std::unique_ptr<Model>> Model::Load(const std::string& path, const Gazett
   }
   model->Assemble(buckets, weights);
   model->gazetteer_ = gazetteer;
+  model->file_hash_ = Hash64(file);
   return model;
 }
 

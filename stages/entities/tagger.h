@@ -120,6 +120,9 @@ class Model {
   // Whether this CPU has popcnt (x86-64 only; checked once).
   static bool HasPopcnt();
   size_t num_rows() const { return num_rows_; }
+  // Hash64 of the file Load() read (0 for a model not loaded from a file): names the model in
+  // the stage version.
+  uint64_t file_hash() const { return file_hash_; }
   void set_gazetteer(const Gazetteer* g) { gazetteer_ = g; }
   const Gazetteer* gazetteer() const { return gazetteer_; }
 
@@ -179,6 +182,7 @@ class Model {
   const IndexWord* index_ = nullptr;  // kBuckets / 64 words
   const float* weights_ = nullptr;    // kNumTags floats per non-zero row
   size_t num_rows_ = 0;
+  uint64_t file_hash_ = 0;
   // Rows of the two features that depend only on the previous tags, resolved once.
   const float* prev_rows_[kNumTags] = {};             // Bucket(40, prev)
   const float* prev2_rows_[kNumTags][kNumTags] = {};  // Bucket(41, prev2 * 16 + prev)

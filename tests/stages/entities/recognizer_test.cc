@@ -221,6 +221,9 @@ TEST_CASE("train, save and load round trip learns its data", "[unit]") {
   REQUIRE(model->Save(path).ok());
   auto loaded = Model::Load(path, &empty);
   REQUIRE(loaded.ok());
+  // The stage version names the model by the hash of the file's bytes.
+  CHECK((*loaded)->file_hash() == newsflow::Hash64(ReadFile(path)));
+  CHECK(model->file_hash() == 0);  // not loaded from a file
   DocumentView view;
   std::vector<std::string> words = {"Yesterday", "Oskin", "Prell", "travelled", "to",
                                     "Velmorin", "."};
@@ -245,6 +248,16 @@ TEST_CASE("a corrupt model file is an error, not a crash", "[unit]") {
   auto m = Model::Load(path, nullptr);
   CHECK_FALSE(m.ok());
   CHECK_FALSE(Model::Load((dir.path() / "missing.model").string(), nullptr).ok());
+  // A real model's header with only part of its rows.
+  const std::string whole = ReadFile((SourceDir() / "models/entities/en.model").string());
+  const std::string cut = (dir.path() / "cut.model").string();
+  {
+    std::ofstream out(cut, std::ios::binary);
+    out << whole.substr(0, whole.size() / 2);
+  }
+  auto truncated = Model::Load(cut, nullptr);
+  REQUIRE_FALSE(truncated.ok());
+  CHECK(truncated.error().message.find("is truncated") != std::string::npos);
 }
 
 TEST_CASE("a loaded model saves the same bytes it was read from", "[unit]") {
