@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -111,27 +112,25 @@ std::string AsciiLower(std::string_view s) {
   return out;
 }
 
-int CountWords(std::string_view s) {
+namespace {
+
+// The words of s (runs of non-space characters), counted no further than `stop`.
+int CountWordsUpTo(std::string_view s, int stop) {
   int n = 0;
   bool in = false;
   for (const char c : s) {
     const bool sp = c == ' ' || c == '\n' || c == '\t';
-    if (!sp && !in) ++n;
+    if (!sp && !in && ++n >= stop) return n;
     in = !sp;
   }
   return n;
 }
 
-bool AtMostWords(std::string_view s, int n) {
-  int words = 0;
-  bool in = false;
-  for (const char c : s) {
-    const bool sp = c == ' ' || c == '\n' || c == '\t';
-    if (!sp && !in && ++words > n) return false;
-    in = !sp;
-  }
-  return true;
-}
+}  // namespace
+
+int CountWords(std::string_view s) { return CountWordsUpTo(s, INT_MAX); }
+
+bool AtMostWords(std::string_view s, int n) { return CountWordsUpTo(s, n + 1) <= n; }
 
 std::string SplitDateline(std::string* paragraph) {
   const std::string_view s = *paragraph;
