@@ -9,7 +9,9 @@ constexpr uint8_t kRecordVersion = 1;
 constexpr size_t kPrefixLen = 8;  // "dedup/r/"
 
 void PutBe(uint64_t v, int bytes, std::string* out) {
-  for (int i = bytes - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  char buf[8];
+  for (int i = 0; i < bytes; ++i) buf[i] = static_cast<char>(v >> (8 * (bytes - 1 - i)));
+  out->append(buf, static_cast<size_t>(bytes));
 }
 
 uint64_t GetBe(std::string_view s, int bytes) {
@@ -81,28 +83,35 @@ bool DecodeHead(Reader* r, ArticleRecord* out) {
          r->Keys(&out->samples);
 }
 
+// "dedup/<kind>/" + be32(bucket), or the key past the last bucket (BucketPrefix).
+void AppendBucketPrefix(char kind, uint64_t bucket, std::string* k) {
+  k->append("dedup/");
+  k->push_back(kind);
+  // Past the last bucket: "dedup/<kind>0" ('0' follows '/') sorts after every key of the kind.
+  if (bucket > UINT32_MAX) {
+    k->push_back('0');
+    return;
+  }
+  k->push_back('/');
+  PutBe(bucket, 4, k);
+}
+
 }  // namespace
 
 std::string BucketPrefix(char kind, uint64_t bucket) {
-  std::string k = "dedup/";
-  k.push_back(kind);
-  // Past the last bucket: "dedup/<kind>0" ('0' follows '/') sorts after every key of the kind.
-  if (bucket > UINT32_MAX) {
-    k.push_back('0');
-    return k;
-  }
-  k.push_back('/');
-  PutBe(bucket, 4, &k);
+  std::string k;
+  AppendBucketPrefix(kind, bucket, &k);
   return k;
 }
 
 std::string ArticleKey(char kind, uint32_t bucket, uint64_t id_hash) {
-  // Built in place: one per verification read, and the string grown byte by byte cost more
-  // than the read's key comparisons.
-  char k[kPrefixLen + 12] = {'d', 'e', 'd', 'u', 'p', '/', kind, '/'};
-  for (int i = 0; i < 4; ++i) k[kPrefixLen + i] = static_cast<char>(bucket >> (24 - 8 * i));
-  for (int i = 0; i < 8; ++i) k[kPrefixLen + 4 + i] = static_cast<char>(id_hash >> (56 - 8 * i));
-  return std::string(k, sizeof(k));
+  // One allocation: a key is built per verification read, and a string grown byte by byte
+  // cost more than the read's key comparisons.
+  std::string k;
+  k.reserve(kPrefixLen + 4 + 8);
+  AppendBucketPrefix(kind, bucket, &k);
+  PutBe(id_hash, 8, &k);
+  return k;
 }
 
 bool ParseArticleKey(std::string_view key, uint32_t* bucket, uint64_t* id_hash) {
