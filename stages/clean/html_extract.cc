@@ -7,6 +7,7 @@
 #include <array>
 #include <cstring>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -132,11 +133,15 @@ uint16_t TagFlags(const char* name) {
   return 0;
 }
 
-// The meta keys (lower case) Build() asks for. Meta() keeps no others, and the pre-parse scan
-// removes the content of meta tags under any other key: a key asked for must be listed here.
-constexpr std::string_view kReadMetaKeys[] = {
-    "og:title", "twitter:title", "og:description", "description", "twitter:description",
-    "author", "byl", "dc.creator", "sailthru.author", "article:author",
+// The meta keys (lower case) Build() asks for, by what it takes from them, in its order of
+// preference. Meta() keeps no others, and the pre-parse scan removes the content of meta tags
+// under any other key.
+constexpr std::string_view kTitleMetaKeys[] = {"og:title", "twitter:title"};
+constexpr std::string_view kDescriptionMetaKeys[] = {"og:description", "description",
+                                                     "twitter:description"};
+constexpr std::string_view kBylineMetaKeys[] = {"author", "byl", "dc.creator", "sailthru.author",
+                                                "article:author"};
+constexpr std::string_view kDateMetaKeys[] = {
     "article:published_time", "og:article:published_time", "datepublished", "pubdate",
     "publishdate", "parsely-pub-date", "sailthru.date", "dc.date.issued", "dc.date", "date"};
 
@@ -144,8 +149,11 @@ constexpr std::string_view kReadMetaKeys[] = {
 bool IsReadMetaKey(std::string_view key) {
   if (key.empty() || key.size() > 64) return false;
   const std::string lower = AsciiLower(key);
-  for (const auto k : kReadMetaKeys) {
-    if (lower == k) return true;
+  for (const auto& keys : {std::span<const std::string_view>(kTitleMetaKeys),
+                           std::span<const std::string_view>(kDescriptionMetaKeys),
+                           std::span<const std::string_view>(kBylineMetaKeys),
+                           std::span<const std::string_view>(kDateMetaKeys)}) {
+    if (std::find(keys.begin(), keys.end(), lower) != keys.end()) return true;
   }
   return false;
 }
@@ -472,7 +480,7 @@ class Collector {
     meta_.emplace(AsciiLower(key), std::string(content.substr(0, 4096)));
   }
 
-  // `key` must be one of kReadMetaKeys.
+  // `key` must be one of the k*MetaKeys lists.
   const std::string& MetaValue(std::string_view key) const {
     static const std::string kEmpty;
     const auto it = meta_.find(std::string(key));
@@ -613,8 +621,10 @@ Extracted Collector::Build() {
   ParseJsonLd(&ld);
 
   // ---- metadata ----
-  std::string og = NormalizeText(MetaValue("og:title"), false);
-  if (og.empty()) og = NormalizeText(MetaValue("twitter:title"), false);
+  std::string og;
+  for (const auto key : kTitleMetaKeys) {
+    if (og.empty()) og = NormalizeText(MetaValue(key), false);
+  }
   const std::string headline = NormalizeText(ld.headline, false);
   if (!h1_.empty() && h1_.size() <= 400 &&
       ((og.empty() && headline.empty()) || SameTitle(h1_, og) || SameTitle(h1_, headline))) {
@@ -628,13 +638,13 @@ Extracted Collector::Build() {
   } else {
     out.title = CleanTitleTag(title_);
   }
-  for (const char* key : {"og:description", "description", "twitter:description"}) {
+  for (const auto key : kDescriptionMetaKeys) {
     if (out.description.empty()) out.description = NormalizeText(MetaValue(key), false);
   }
   if (out.description.empty()) out.description = NormalizeText(ld.description, false);
   out.byline = NormalizeText(ld.author, false);
   if (out.byline.empty()) {
-    for (const char* key : {"author", "byl", "dc.creator", "sailthru.author", "article:author"}) {
+    for (const auto key : kBylineMetaKeys) {
       const std::string& v = MetaValue(key);
       if (out.byline.empty() && !v.empty() && v.substr(0, 4) != "http") {
         out.byline = NormalizeText(v, false);
@@ -649,9 +659,7 @@ Extracted Collector::Build() {
     out.byline.erase(0, 3);
   }
   out.published_at = ld.date;
-  for (const char* key :
-       {"article:published_time", "og:article:published_time", "datepublished", "pubdate",
-        "publishdate", "parsely-pub-date", "sailthru.date", "dc.date.issued", "dc.date", "date"}) {
+  for (const auto key : kDateMetaKeys) {
     if (out.published_at.empty()) out.published_at = MetaValue(key);
   }
 
@@ -905,21 +913,19 @@ std::string_view ClassValueFor(uint16_t flags) {
   return (*values)[k];
 }
 
-// What the parser must see of a page. News pages are mostly bytes the collector never uses:
-// the contents of <script> and <style> (often over half the page), SVG path data, data-*,
-// href and srcset attribute values. libxml2's HTML parser reads all of them character by
-// character, so they are removed before parsing: the contents of <script> (except JSON-LD) and
-// <style>, and the attributes the collector does not read, name and value (the parser would
-// look each name up in its dictionary, copy each value and compare each name with the tag's
-// other attributes), and the read attributes that say nothing where they are (a class or id
-// that names nothing, a name or content off <meta>, ...); a class or id value that does say
-// something is replaced by the shortest value saying the same. The scan follows the parser's
-// own tokenising rules (comments,
-// markup declarations, end tags, attribute names, quoted and unquoted values, "/>"), so that
-// it only ever edits what the parser reads as a raw-text body or an attribute; where it
-// cannot be sure (a NUL byte, an unterminated quote or comment, a name longer than the
-// parser's 100-byte buffer) it stops editing. Returns `html` itself when nothing is removed,
-// else a view of `*scratch`.
+// What the parser must see of a page. News pages are mostly bytes the collector never uses: the
+// contents of <script> and <style> (often over half the page), SVG path data, data-*, href and
+// srcset attribute values. libxml2's HTML parser reads all of them character by character, so they
+// are removed before parsing: the contents of <script> (except JSON-LD) and <style>, and the
+// attributes the collector does not read, name and value (the parser would look each name up in its
+// dictionary, copy each value and compare each name with the tag's other attributes), and the read
+// attributes that say nothing where they are (a class or id that names nothing, a name or content
+// off <meta>, ...); a class or id value that does say something is replaced by the shortest value
+// saying the same. The scan follows the parser's own tokenising rules (comments, markup
+// declarations, end tags, attribute names, quoted and unquoted values, "/>"), so that it only ever
+// edits what the parser reads as a raw-text body or an attribute; where it cannot be sure (a NUL
+// byte, an unterminated quote or comment, a name longer than the parser's 100-byte buffer) it stops
+// editing. Returns `html` itself when nothing is removed, else a view of `*scratch`.
 std::string_view PrepareForParse(std::string_view html, std::string* scratch) {
   scratch->clear();
   const size_t n = html.size();
