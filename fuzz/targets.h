@@ -26,6 +26,11 @@ int FuzzConfig(const uint8_t* data, size_t size);
 // run the chain, serialise. The first byte picks json or raw input.
 int FuzzStages(const uint8_t* data, size_t size);
 
+// Builds and prepares FuzzStages' chain now (the language models take seconds to load under
+// the sanitizers). The fuzzer calls it from LLVMFuzzerInitialize, so that the load is not
+// charged to the first input's -timeout; FuzzStages calls it itself when nobody has.
+void PrepareStages();
+
 // Aborts with a message when `condition` is false (a broken invariant, not bad input).
 void Check(bool condition, const char* what);
 

@@ -37,10 +37,22 @@ struct Harness {
   }
 };
 
+Harness& TheHarness() {
+  static Harness h;
+  return h;
+}
+
 }  // namespace
 
+// The stage is prepared before fuzzing starts, so that its start-up is not charged to the
+// first input's -timeout.
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  TheHarness();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static Harness h;
+  Harness& h = TheHarness();
   if (size == 0) return 0;
   const uint8_t mode = data[0];
   const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);

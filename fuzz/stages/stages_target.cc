@@ -59,10 +59,18 @@ struct World {
   }
 };
 
+// Built on first use and kept, reachable, for the life of the process.
+World* TheWorld() {
+  static World* world = new World();
+  return world;
+}
+
 }  // namespace
 
+void PrepareStages() { TheWorld(); }
+
 int FuzzStages(const uint8_t* data, size_t size) {
-  static World* world = new World();
+  World* world = TheWorld();
   if (size == 0) return 0;
   const bool raw = data[0] & 1;
   std::string_view value(reinterpret_cast<const char*>(data + 1), size - 1);
