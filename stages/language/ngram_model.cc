@@ -108,27 +108,31 @@ Result<std::unique_ptr<NgramModel>> NgramModel::Load(const std::string& path) {
   model->slots_ = reinterpret_cast<const Slot*>(base + pos);
   model->mask_ = num_slots - 1;
   model->postings_ = reinterpret_cast<const NgramPosting*>(base + pos + num_slots * sizeof(Slot));
-  for (uint64_t i = 0; i < num_slots; ++i) {
-    const Slot& s = model->slots_[i];
-    if (s.key != 0 && static_cast<uint64_t>(s.begin) + s.count > model->num_postings_) {
-      return corrupt("posting range");
-    }
-    // The builder writes each key's postings by increasing language; readers rely on it.
-    for (uint32_t k = 1; s.key != 0 && k < s.count; ++k) {
-      if (model->postings_[s.begin + k - 1].language >= model->postings_[s.begin + k].language) {
-        return corrupt("posting order");
-      }
-    }
-  }
   for (uint64_t i = 0; i < model->num_postings_; ++i) {
     if (model->postings_[i].language >= num_languages) return corrupt("posting language");
   }
-  // A single posting moves into its slot (see Postings()); the buffer is the model's own copy.
+  // One pass over the slots checks each key's postings and moves a single posting into its
+  // slot (see Postings()); the buffer is the model's own copy. The postings lie in no
+  // particular order: those of the slot kAhead places on are prefetched.
   Slot* slots = reinterpret_cast<Slot*>(base + pos);
+  constexpr uint64_t kAhead = 16;
   for (uint64_t i = 0; i < num_slots; ++i) {
-    if (slots[i].key != 0 && slots[i].count == 1) {
-      const NgramPosting posting = model->postings_[slots[i].begin];
-      slots[i].posting = posting;
+    if (i + kAhead < num_slots && slots[i + kAhead].begin < model->num_postings_) {
+      __builtin_prefetch(model->postings_ + slots[i + kAhead].begin);
+    }
+    Slot& s = slots[i];
+    if (s.key == 0) continue;
+    if (static_cast<uint64_t>(s.begin) + s.count > model->num_postings_) {
+      return corrupt("posting range");
+    }
+    const NgramPosting* p = model->postings_ + s.begin;
+    if (s.count == 1) {
+      s.posting = *p;
+      continue;
+    }
+    // The builder writes each key's postings by increasing language; readers rely on it.
+    for (uint32_t k = 1; k < s.count; ++k) {
+      if (p[k - 1].language >= p[k].language) return corrupt("posting order");
     }
   }
   return model;
@@ -144,48 +148,76 @@ int NgramModel::LanguageIndex(std::string_view code) const {
 std::vector<std::unique_ptr<GroupTable>> GroupTable::Build(
     const NgramModel& model, const std::vector<std::vector<int>>& groups) {
   std::vector<std::unique_ptr<GroupTable>> tables(groups.size());
-  // For each model language, its (group, position) pairs: a language can be in two groups.
-  std::vector<std::vector<std::pair<size_t, size_t>>> member_of(model.languages().size());
+  // For each model language, its (group, position) pairs, flat: those of language l are
+  // members[first[l]] up to members[first[l + 1]]. A language can be in two groups; most
+  // languages are in none, and their postings cost one comparison.
+  struct Member {
+    size_t group;
+    size_t position;
+  };
+  const size_t num_languages = model.languages().size();
+  std::vector<std::vector<Member>> by_language(num_languages);
   for (size_t g = 0; g < groups.size(); ++g) {
     if (groups[g].empty() || groups[g].size() > kMaxGroupTableLanguages) continue;
     tables[g] = std::unique_ptr<GroupTable>(new GroupTable());
     tables[g]->languages_ = groups[g];
-    for (size_t j = 0; j < groups[g].size(); ++j) member_of[groups[g][j]].push_back({g, j});
+    for (size_t j = 0; j < groups[g].size(); ++j) {
+      by_language[groups[g][j]].push_back({g, j});
+    }
   }
-  // Two passes over the model: count each group's keys, then fill the tables.
+  std::vector<uint32_t> first(num_languages + 1, 0);
+  std::vector<Member> members;
+  for (size_t l = 0; l < num_languages; ++l) {
+    first[l] = static_cast<uint32_t>(members.size());
+    members.insert(members.end(), by_language[l].begin(), by_language[l].end());
+  }
+  first[num_languages] = static_cast<uint32_t>(members.size());
+
+  // One pass over the model collects each table's entries, in the model's order; each table
+  // is then sized for its keys and filled. The inserts land at random in tables of tens of MB:
+  // each is queued behind kAhead others with a prefetch of its home slot, so that their cache
+  // misses overlap. The queue keeps the order, so a table ends as in-order inserts leave it.
+  struct Entry {
+    uint64_t key;
+    uint32_t position;
+    int16_t log_prob_milli;
+  };
+  std::vector<std::vector<Entry>> entries(groups.size());
   std::vector<size_t> keys(groups.size(), 0);
-  std::vector<uint64_t> last_key(groups.size(), 0);
   model.ForEachKey([&](uint64_t key, std::span<const NgramPosting> postings) {
     for (const NgramPosting& p : postings) {
-      for (const auto& [g, j] : member_of[p.language]) {
-        if (last_key[g] != key) {
-          last_key[g] = key;
-          ++keys[g];
-        }
+      for (uint32_t m = first[p.language]; m < first[p.language + 1]; ++m) {
+        std::vector<Entry>& e = entries[members[m].group];
+        if (e.empty() || e.back().key != key) ++keys[members[m].group];
+        e.push_back({key, static_cast<uint32_t>(members[m].position), p.log_prob_milli});
       }
     }
   });
   for (size_t g = 0; g < groups.size(); ++g) {
+    if (!tables[g]) continue;
+    GroupTable& t = *tables[g];
     // Load at most 0.8: linear probing stays short over 16-byte slots, four to a cache line.
-    if (tables[g]) tables[g]->slots_.assign(keys[g] * 5 / 4 + 1, Slot{});
-  }
-  model.ForEachKey([&](uint64_t key, std::span<const NgramPosting> postings) {
-    for (const NgramPosting& p : postings) {
-      for (const auto& [g, j] : member_of[p.language]) {
-        GroupTable& t = *tables[g];
-        size_t i = t.Home(key);
-        while (t.slots_[i].key != 0 && t.slots_[i].key != key) {
-          if (++i == t.slots_.size()) i = 0;
-        }
-        Slot& slot = t.slots_[i];
-        if (slot.key == 0) {
-          slot.key = key;
-          for (int16_t& v : slot.log_prob_milli) v = kAbsent;
-        }
-        slot.log_prob_milli[j] = p.log_prob_milli;
+    t.slots_.assign(keys[g] * 5 / 4 + 1, Slot{});
+    const auto insert = [&t](const Entry& in) {
+      size_t i = t.Home(in.key);
+      while (t.slots_[i].key != 0 && t.slots_[i].key != in.key) {
+        if (++i == t.slots_.size()) i = 0;
       }
+      Slot& slot = t.slots_[i];
+      if (slot.key == 0) {
+        slot.key = in.key;
+        for (int16_t& v : slot.log_prob_milli) v = kAbsent;
+      }
+      slot.log_prob_milli[in.position] = in.log_prob_milli;
+    };
+    constexpr size_t kAhead = 16;
+    const std::vector<Entry>& e = entries[g];
+    for (size_t k = 0; k < e.size(); ++k) {
+      if (k + kAhead < e.size()) __builtin_prefetch(&t.slots_[t.Home(e[k + kAhead].key)], 1);
+      insert(e[k]);
     }
-  });
+    std::vector<Entry>().swap(entries[g]);
+  }
   return tables;
 }
 

@@ -81,9 +81,15 @@ class NgramModel {
     }
   }
   // Calls f(key, postings) for every key of the table (control plane: GroupTable's build).
+  // The slots are read in order, but their postings lie elsewhere in no particular order:
+  // those of the slot kAhead places on are prefetched, so that the misses overlap.
   template <class F>
   void ForEachKey(F&& f) const {
+    constexpr uint64_t kAhead = 16;
     for (uint64_t i = 0; i <= mask_; ++i) {
+      if (i + kAhead <= mask_ && slots_[i + kAhead].count > 1) {
+        __builtin_prefetch(postings_ + slots_[i + kAhead].begin);
+      }
       if (slots_[i].key != 0) f(slots_[i].key, Postings(slots_[i]));
     }
   }
@@ -124,7 +130,8 @@ class NgramModel {
 // key's slot: one small table per group instead of the model's two dependent cache misses into
 // hundreds of MB. The same values as NgramModel::FindKey restricted to the languages, so a
 // score computed with either is the same to the last digit. Built once at start-up from a
-// loaded model (allocates 20 bytes per key), then immutable and shared by all workers.
+// loaded model (20 bytes per key, and 16 per entry while it is built), then immutable and
+// shared by all workers.
 inline constexpr size_t kMaxGroupTableLanguages = 4;
 class GroupTable {
  public:
@@ -137,7 +144,7 @@ class GroupTable {
   static_assert(sizeof(Slot) == 16);
 
   // One table per group (model indices); null for a group of more than
-  // kMaxGroupTableLanguages. Reads the model twice, whatever the number of groups.
+  // kMaxGroupTableLanguages. Reads the model once, whatever the number of groups.
   static std::vector<std::unique_ptr<GroupTable>> Build(
       const NgramModel& model, const std::vector<std::vector<int>>& groups);
 

@@ -141,7 +141,16 @@ TEST_CASE("n-gram model file round-trips and rejects corruption", "[unit]") {
     std::string swapped = bytes;
     swapped.replace(at, 8, en_de.substr(4) + en_de.substr(0, 4));
     std::ofstream(path, std::ios::binary | std::ios::trunc) << swapped;
-    CHECK_FALSE(newsflow::language::NgramModel::Load(path).ok());
+    auto loaded = newsflow::language::NgramModel::Load(path);
+    REQUIRE_FALSE(loaded.ok());
+    CHECK_THAT(loaded.error().message, Catch::Contains("posting order"));
+    // A posting of a language the model does not have.
+    std::string unknown = bytes;
+    unknown[at] = 7;
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << unknown;
+    loaded = newsflow::language::NgramModel::Load(path);
+    REQUIRE_FALSE(loaded.ok());
+    CHECK_THAT(loaded.error().message, Catch::Contains("posting language"));
   }
   bytes[0] = 'X';
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
