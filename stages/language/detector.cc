@@ -149,6 +149,32 @@ void AddWeight(std::vector<std::pair<std::string, double>>* w, std::string_view 
   w->emplace_back(std::string(code), weight);
 }
 
+// What one CLD2 call over a UTF-8 text (no hints) says: its top language, its reliability
+// flag, and how many bytes it accepted (fewer than the text's when its UTF-8 check stopped
+// early). Those are initialised here, as are CLD2's other outputs: it returns without writing
+// them when its check stops early (e.g. at a NUL byte), and "unknown" beats an uninitialised
+// enum. With `spans`, the call also fills it with the language of each run of bytes.
+struct Cld2Verdict {
+  CLD2::Language top = CLD2::UNKNOWN_LANGUAGE;
+  bool reliable = false;
+  int valid_prefix = 0;
+};
+Cld2Verdict RunCld2(std::string_view text, CLD2::ResultChunkVector* spans) {
+  CLD2::Language language3[3] = {CLD2::UNKNOWN_LANGUAGE, CLD2::UNKNOWN_LANGUAGE,
+                                 CLD2::UNKNOWN_LANGUAGE};
+  int percent3[3] = {};
+  double scores3[3] = {};
+  int text_bytes = 0;
+  CLD2::CLDHints hints = {nullptr, nullptr, CLD2::UNKNOWN_ENCODING, CLD2::UNKNOWN_LANGUAGE};
+  if (spans != nullptr) spans->clear();
+  Cld2Verdict v;
+  CLD2::ExtDetectLanguageSummaryCheckUTF8(text.data(), static_cast<int>(text.size()), true, &hints,
+                                          0, language3, percent3, scores3, spans, &text_bytes,
+                                          &v.reliable, &v.valid_prefix);
+  v.top = language3[0];
+  return v;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Detector>> Detector::Create(const DetectorOptions& options) {
@@ -544,24 +570,12 @@ void Detector::DetectShort(std::string_view title, std::string_view body, Scratc
     s->chunk.assign(title);
     s->chunk.push_back('\n');
     s->chunk.append(body);
-    // CLD2 returns without writing these when its UTF-8 check stops early (e.g. at a NUL
-    // byte): initialised, that reads as "unknown" instead of an uninitialised enum.
-    CLD2::Language language3[3] = {CLD2::UNKNOWN_LANGUAGE, CLD2::UNKNOWN_LANGUAGE,
-                                   CLD2::UNKNOWN_LANGUAGE};
-    int percent3[3] = {};
-    double scores3[3] = {};
-    int text_bytes = 0;
-    int valid_prefix = 0;
-    bool reliable = false;
-    CLD2::CLDHints hints = {nullptr, nullptr, CLD2::UNKNOWN_ENCODING, CLD2::UNKNOWN_LANGUAGE};
-    CLD2::ExtDetectLanguageSummaryCheckUTF8(s->chunk.data(), static_cast<int>(s->chunk.size()),
-                                            true, &hints, 0, language3, percent3, scores3, nullptr,
-                                            &text_bytes, &reliable, &valid_prefix);
-    const std::string_view code = NormalizeCld2(CLD2::LanguageCode(language3[0]));
+    const Cld2Verdict cld2 = RunCld2(s->chunk, nullptr);
+    const std::string_view code = NormalizeCld2(CLD2::LanguageCode(cld2.top));
     if (code.empty()) return;
     out->code = std::string(code);
     // Without the n-gram model there is nothing to calibrate against: CLD2's own flag.
-    out->confidence = reliable ? 0.9 : 0.5;
+    out->confidence = cld2.reliable ? 0.9 : 0.5;
     out->reliable = out->confidence >= options_.reliable_confidence;
     return;
   }
@@ -583,18 +597,7 @@ void Detector::DetectLong(std::string_view body, Scratch* s, LanguageResult* out
   // One CLD2 call over the whole body (its per-call set-up costs more than scoring a
   // paragraph); its result chunks say which bytes are in which language.
   CLD2::ResultChunkVector& spans = s->cld2_chunks;
-  spans.clear();
-  CLD2::Language language3[3] = {CLD2::UNKNOWN_LANGUAGE, CLD2::UNKNOWN_LANGUAGE,
-                                 CLD2::UNKNOWN_LANGUAGE};  // unwritten on an early return
-  int percent3[3] = {};
-  double scores3[3] = {};
-  int text_bytes = 0;
-  int valid_prefix = 0;
-  bool reliable = false;
-  CLD2::CLDHints hints = {nullptr, nullptr, CLD2::UNKNOWN_ENCODING, CLD2::UNKNOWN_LANGUAGE};
-  CLD2::ExtDetectLanguageSummaryCheckUTF8(body.data(), static_cast<int>(body.size()), true, &hints,
-                                          0, language3, percent3, scores3, &spans, &text_bytes,
-                                          &reliable, &valid_prefix);
+  const int valid_prefix = RunCld2(body, &spans).valid_prefix;
   if (static_cast<size_t>(valid_prefix) < body.size()) {
     // CLD2 gives up on the whole text at the first byte that is not interchange-valid UTF-8:
     // invalid bytes, but also control characters (C0 but tab and line ends, DEL, the C1
@@ -614,16 +617,11 @@ void Detector::DetectLong(std::string_view body, Scratch* s, LanguageResult* out
     }
     // Whatever else CLD2 rejects (rare), blank it too, a bounded number of times.
     for (int attempt = 0; attempt < 4; ++attempt) {
-      spans.clear();
-      language3[0] = language3[1] = language3[2] = CLD2::UNKNOWN_LANGUAGE;
-      valid_prefix = 0;
-      CLD2::ExtDetectLanguageSummaryCheckUTF8(clean.data(), static_cast<int>(clean.size()), true,
-                                              &hints, 0, language3, percent3, scores3, &spans,
-                                              &text_bytes, &reliable, &valid_prefix);
-      if (valid_prefix < 0 || static_cast<size_t>(valid_prefix) >= clean.size()) break;
-      size_t next = static_cast<size_t>(valid_prefix);
+      const int accepted = RunCld2(clean, &spans).valid_prefix;
+      if (accepted < 0 || static_cast<size_t>(accepted) >= clean.size()) break;
+      size_t next = static_cast<size_t>(accepted);
       NextCodePoint(clean, &next);
-      std::fill(clean.begin() + valid_prefix, clean.begin() + static_cast<ptrdiff_t>(next), ' ');
+      std::fill(clean.begin() + accepted, clean.begin() + static_cast<ptrdiff_t>(next), ' ');
     }
   }
   struct Chunk {
