@@ -120,70 +120,50 @@ def crd(api_version, kind, spec):
     }
 
 
+def monitor_spec(endpoints_key, extra_properties, extra_endpoint_properties):
+    """The spec of a ServiceMonitor or PodMonitor: a selector and a list of endpoints to
+    scrape (under `endpoints_key`), with the fields each kind adds."""
+    return {
+        "type": "object",
+        "required": ["selector", endpoints_key],
+        "properties": {
+            "selector": LABEL_SELECTOR,
+            "namespaceSelector": NAMESPACE_SELECTOR,
+            "jobLabel": {"type": "string"},
+            "podTargetLabels": {"type": "array", "items": {"type": "string"}},
+            "sampleLimit": {"type": "integer"},
+            "attachMetadata": {"type": "object"},
+            **extra_properties,
+            endpoints_key: {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "port": {"type": "string"},
+                        "targetPort": {"type": ["string", "integer"]},
+                        "bearerTokenSecret": {"type": "object"},
+                        **extra_endpoint_properties,
+                        **ENDPOINT_COMMON,
+                    },
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "additionalProperties": False,
+    }
+
+
 CRD_SCHEMAS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"): crd(
         "monitoring.coreos.com/v1",
         "ServiceMonitor",
-        {
-            "type": "object",
-            "required": ["selector", "endpoints"],
-            "properties": {
-                "selector": LABEL_SELECTOR,
-                "namespaceSelector": NAMESPACE_SELECTOR,
-                "jobLabel": {"type": "string"},
-                "targetLabels": {"type": "array", "items": {"type": "string"}},
-                "podTargetLabels": {"type": "array", "items": {"type": "string"}},
-                "sampleLimit": {"type": "integer"},
-                "attachMetadata": {"type": "object"},
-                "endpoints": {
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "port": {"type": "string"},
-                            "targetPort": {"type": ["string", "integer"]},
-                            "bearerTokenSecret": {"type": "object"},
-                            **ENDPOINT_COMMON,
-                        },
-                        "additionalProperties": False,
-                    },
-                },
-            },
-            "additionalProperties": False,
-        },
+        monitor_spec("endpoints", {"targetLabels": {"type": "array", "items": {"type": "string"}}}, {}),
     ),
     ("monitoring.coreos.com/v1", "PodMonitor"): crd(
         "monitoring.coreos.com/v1",
         "PodMonitor",
-        {
-            "type": "object",
-            "required": ["selector", "podMetricsEndpoints"],
-            "properties": {
-                "selector": LABEL_SELECTOR,
-                "namespaceSelector": NAMESPACE_SELECTOR,
-                "jobLabel": {"type": "string"},
-                "podTargetLabels": {"type": "array", "items": {"type": "string"}},
-                "sampleLimit": {"type": "integer"},
-                "attachMetadata": {"type": "object"},
-                "podMetricsEndpoints": {
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "port": {"type": "string"},
-                            "portNumber": {"type": "integer"},
-                            "targetPort": {"type": ["string", "integer"]},
-                            "bearerTokenSecret": {"type": "object"},
-                            **ENDPOINT_COMMON,
-                        },
-                        "additionalProperties": False,
-                    },
-                },
-            },
-            "additionalProperties": False,
-        },
+        monitor_spec("podMetricsEndpoints", {}, {"portNumber": {"type": "integer"}}),
     ),
     ("monitoring.coreos.com/v1", "PrometheusRule"): crd(
         "monitoring.coreos.com/v1",
