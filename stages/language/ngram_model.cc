@@ -121,7 +121,10 @@ Result<std::unique_ptr<NgramModel>> NgramModel::Load(const std::string& path) {
       __builtin_prefetch(model->postings_ + slots[i + kAhead].begin);
     }
     Slot& s = slots[i];
-    if (s.key == 0) continue;
+    if (s.key == 0) {
+      s.count = 0;  // whatever the file says: ForEachKey() reads the count of any slot
+      continue;
+    }
     if (static_cast<uint64_t>(s.begin) + s.count > model->num_postings_) {
       return corrupt("posting range");
     }
@@ -174,9 +177,9 @@ std::vector<std::unique_ptr<GroupTable>> GroupTable::Build(
   first[num_languages] = static_cast<uint32_t>(members.size());
 
   // One pass over the model collects each table's entries, in the model's order; each table
-  // is then sized for its keys and filled. The inserts land at random in tables of tens of MB:
-  // each is queued behind kAhead others with a prefetch of its home slot, so that their cache
-  // misses overlap. The queue keeps the order, so a table ends as in-order inserts leave it.
+  // is then sized for its keys and filled in that order. The inserts land at random in tables
+  // of tens of MB: the home slot of the entry kAhead places on is prefetched, so that their
+  // cache misses overlap.
   struct Entry {
     uint64_t key;
     uint32_t position;

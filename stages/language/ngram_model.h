@@ -87,6 +87,7 @@ class NgramModel {
   void ForEachKey(F&& f) const {
     constexpr uint64_t kAhead = 16;
     for (uint64_t i = 0; i <= mask_; ++i) {
+      // An empty slot's count is 0 (Load() sets it so, whatever the file says).
       if (i + kAhead <= mask_ && slots_[i + kAhead].count > 1) {
         __builtin_prefetch(postings_ + slots_[i + kAhead].begin);
       }
