@@ -151,30 +151,18 @@ int NgramModel::LanguageIndex(std::string_view code) const {
 std::vector<std::unique_ptr<GroupTable>> GroupTable::Build(
     const NgramModel& model, const std::vector<std::vector<int>>& groups) {
   std::vector<std::unique_ptr<GroupTable>> tables(groups.size());
-  // For each model language, its (group, position) pairs, flat: those of language l are
-  // members[first[l]] up to members[first[l + 1]]. A language can be in two groups; most
-  // languages are in none, and their postings cost one comparison.
+  // For each model language, its (group, position) pairs: a language can be in two groups.
   struct Member {
     size_t group;
     size_t position;
   };
-  const size_t num_languages = model.languages().size();
-  std::vector<std::vector<Member>> by_language(num_languages);
+  std::vector<std::vector<Member>> member_of(model.languages().size());
   for (size_t g = 0; g < groups.size(); ++g) {
     if (groups[g].empty() || groups[g].size() > kMaxGroupTableLanguages) continue;
     tables[g] = std::unique_ptr<GroupTable>(new GroupTable());
     tables[g]->languages_ = groups[g];
-    for (size_t j = 0; j < groups[g].size(); ++j) {
-      by_language[groups[g][j]].push_back({g, j});
-    }
+    for (size_t j = 0; j < groups[g].size(); ++j) member_of[groups[g][j]].push_back({g, j});
   }
-  std::vector<uint32_t> first(num_languages + 1, 0);
-  std::vector<Member> members;
-  for (size_t l = 0; l < num_languages; ++l) {
-    first[l] = static_cast<uint32_t>(members.size());
-    members.insert(members.end(), by_language[l].begin(), by_language[l].end());
-  }
-  first[num_languages] = static_cast<uint32_t>(members.size());
 
   // One pass over the model collects each table's entries, in the model's order; each table
   // is then sized for its keys and filled in that order. The inserts land at random in tables
@@ -189,10 +177,10 @@ std::vector<std::unique_ptr<GroupTable>> GroupTable::Build(
   std::vector<size_t> keys(groups.size(), 0);
   model.ForEachKey([&](uint64_t key, std::span<const NgramPosting> postings) {
     for (const NgramPosting& p : postings) {
-      for (uint32_t m = first[p.language]; m < first[p.language + 1]; ++m) {
-        std::vector<Entry>& e = entries[members[m].group];
-        if (e.empty() || e.back().key != key) ++keys[members[m].group];
-        e.push_back({key, static_cast<uint32_t>(members[m].position), p.log_prob_milli});
+      for (const Member& m : member_of[p.language]) {
+        std::vector<Entry>& e = entries[m.group];
+        if (e.empty() || e.back().key != key) ++keys[m.group];
+        e.push_back({key, static_cast<uint32_t>(m.position), p.log_prob_milli});
       }
     }
   });
