@@ -7,7 +7,8 @@
 #      Kafka integration tests under AddressSanitizer + UndefinedBehaviorSanitizer +
 #      LeakSanitizer, halting on the first report.
 #   2. build-tsan/ (gcc, -DNEWSFLOW_SANITIZE=thread): the concurrency-heavy tests: daemon unit
-#      tests, the mock-cluster fault scenarios, and a reduced Kafka integration run.
+#      tests, the dedup stage's concurrent-worker tests, the mock-cluster fault scenarios, and a
+#      reduced Kafka integration run.
 #
 #   scripts/sanitize.sh               both
 #   scripts/sanitize.sh --asan | --tsan   one of them
@@ -125,7 +126,7 @@ if [ "$DO_TSAN" = 1 ]; then
   B="$ROOT/build-tsan"
   t=$(date +%s)
   configure "$B" thread gcc g++ -g1
-  ninja -C "$B" -j "$JOBS" newsflowd daemon_unit_test faults_test integration_test
+  ninja -C "$B" -j "$JOBS" newsflowd daemon_unit_test dedup_stage_test faults_test integration_test
   # librdkafka's C11 threads (thrd_create, mtx_*, cnd_*) are invisible to TSan: preload a shim
   # that routes them to pthreads (tests/faults/sanitizers/c11_threads_shim.c). Children
   # (newsflowd in the integration tests) inherit it.
@@ -134,12 +135,16 @@ if [ "$DO_TSAN" = 1 ]; then
   phase "tsan build" "$t"
   t=$(date +%s)
   (cd "$B" && ctest -R '^daemon_unit_test$' --output-on-failure) || status=1
+  # The dedup stage's workers: candidate records read outside the stage's lock, decisions
+  # under it.
+  (cd "$B" && tests/stages/dedup/dedup_stage_test "Concurrent workers*,A copy decided*") ||
+    status=1
   # The mock-cluster scenarios (the daemon's threads under every fault); the state-directory
   # ones run single-threaded child processes and are covered by the ASan phase.
   (cd "$B" && NEWSFLOW_FAULTS_RECORDS=400 NEWSFLOW_SOURCE_DIR="$ROOT" \
      NEWSFLOW_SHARED_DIR="$ROOT/../shared" NEWSFLOWD="$B/daemon/newsflowd" \
      tests/faults/faults_test "mock:*") || status=1
-  phase "tsan daemon unit + fault scenarios" "$t"
+  phase "tsan daemon unit, dedup workers, fault scenarios" "$t"
   if [ "$KAFKA" = 1 ]; then
     kafka
     t=$(date +%s)

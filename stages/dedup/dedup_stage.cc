@@ -123,6 +123,12 @@ struct Shared {
   std::mutex mu;
   dedup::LshIndex index{64};
   int64_t watermark_ms = INT64_MIN;
+  // Bumped by every change to the index or the watermark: a worker that looked candidates up
+  // under an earlier value looks them up again before it decides.
+  uint64_t inserts = 0;
+  // Bumped when a record is written under a key another record may have held (an id hash
+  // already indexed whose record did not answer): records read earlier are then not trusted.
+  uint64_t rewrites = 0;
   dedup::LookupScratch lookup_scratch;
   std::vector<Candidate> candidates;
   dedup::KeyFingerprints query_fps;
@@ -179,6 +185,12 @@ class DedupStage final : public Stage {
     const auto bucket =
         static_cast<uint32_t>(std::min<int64_t>(event / shared_->bucket_ms, UINT32_MAX - 1));
     const uint64_t id_hash = Hash64(a.id);
+    bool rewrite = false;
+
+    // The candidates' records are read before the decision, outside the lock, so that the
+    // other workers wait for a decision only, not for its reads; the decision below takes
+    // them where they still hold (ReadAhead).
+    ReadAhead(id_hash, event);
 
     std::lock_guard lock(shared_->mu);
     // Already decided: the stored verdict, unchanged.
@@ -190,6 +202,7 @@ class DedupStage final : public Stage {
         Count(a.dedup->status);
         return Outcome::Continue();
       }
+      rewrite = true;  // another id with this hash, or its record is gone: written again below
     }
     DedupResult result;
     if (sig_.tokens == 0) {  // nothing to compare; not indexed
@@ -238,6 +251,8 @@ class DedupStage final : public Stage {
     shared_->watermark_ms = new_watermark;
     shared_->index.ExpireBefore(new_min);
     shared_->index.Insert(id_hash, bucket, entry_.keys, entry_.check);
+    ++shared_->inserts;
+    if (rewrite) ++shared_->rewrites;
     shared_->cache.Put(bucket, id_hash, rec.id, rec.event_ms, rec.text_hash, rec.samples);
     shared_->UpdateGauges();
     a.dedup = std::move(result);
@@ -245,35 +260,108 @@ class DedupStage final : public Stage {
     return Outcome::Continue();
   }
 
-  // Finds and scores the indexed articles that share text with sig_. False on a store error.
-  bool Verify(const std::string& id, uint32_t min_bucket, DedupResult* result) {
+  // Candidates share a rare key or at least common_keys_needed keys (Lookup drops the rest);
+  // the best max_candidates of them, in shared_->candidates. Under the lock.
+  size_t LookUp() {
     const DedupOptions& o = shared_->options;
-    // Candidates share a rare key or at least common_keys_needed keys (Lookup drops the rest);
-    // the best max_candidates of them.
     shared_->index.Lookup(sig_.keys, static_cast<uint32_t>(o.rare_postings),
                           &shared_->lookup_scratch, &shared_->candidates,
                           static_cast<uint32_t>(o.common_keys_needed),
                           static_cast<size_t>(o.max_candidates));
+    return std::min(shared_->candidates.size(), static_cast<size_t>(o.max_candidates));
+  }
+
+  // Whether candidate c is verified at all (its record read). Under the lock; `fps_ready`
+  // says whether shared_->query_fps holds sig_.samples yet.
+  bool Worth(const Candidate& c, uint32_t min_bucket, bool* fps_ready) {
+    const DedupOptions& o = shared_->options;
+    if (c.bucket < min_bucket) return false;
+    if (c.shared_keys == 1 && o.check_samples > 0) {
+      if (!*fps_ready) {
+        shared_->query_fps.Assign(sig_.samples);
+        *fps_ready = true;
+      }
+      // One shared shingle and (almost) none of the candidate's check samples here: chance.
+      const int32_t matched = shared_->index.CheckShared(c, shared_->query_fps);
+      if (matched >= 0 && matched < o.check_matches) return false;
+    }
+    return true;
+  }
+
+  // Before the decision: looks the candidates up under the lock as the decision would now,
+  // then reads from the store, without the lock, the records of those it would verify (and
+  // the record cache does not hold). The decision uses the candidate list again if the index
+  // has not changed since (shared_->inserts), else looks up again; and it uses a record read
+  // here unless a key may have been written over since (shared_->rewrites), else reads it under
+  // the lock as it would have without this step. A record under a key never changes otherwise
+  // while its bucket is in the window, and the decision skips expired buckets itself, so the
+  // verdict is the one the decision alone would reach.
+  void ReadAhead(uint64_t id_hash, int64_t event) {
+    early_.clear();
+    n_read_ = 0;
+    ahead_ = false;
+    if (sig_.tokens == 0) return;
+    {
+      std::lock_guard lock(shared_->mu);
+      if (shared_->index.FindId(id_hash)) return;  // decided before: no candidates needed
+      const uint32_t min_bucket =
+          shared_->MinBucketFor(std::max(shared_->watermark_ms, event));
+      const size_t n = LookUp();
+      early_.assign(shared_->candidates.begin(), shared_->candidates.begin() + n);
+      bool fps_ready = false;
+      dedup::RecordCache::View cached;
+      for (const Candidate& c : early_) {
+        if (!Worth(c, min_bucket, &fps_ready)) continue;
+        if (shared_->cache.Find(c.bucket, c.id_hash, &cached)) continue;
+        if (read_.size() == n_read_) read_.emplace_back();
+        read_[n_read_].bucket = c.bucket;
+        read_[n_read_].id_hash = c.id_hash;
+        read_[n_read_].found = false;
+        ++n_read_;
+      }
+      inserts_seen_ = shared_->inserts;
+      rewrites_seen_ = shared_->rewrites;
+      ahead_ = true;
+    }
+    for (size_t i = 0; i < n_read_; ++i) {
+      Read& r = read_[i];
+      auto v = shared_->store->Get(ArticleKey(kRecordKind, r.bucket, r.id_hash));
+      if (!v.ok() || !v->has_value()) continue;  // the decision reads it again and sees why
+      if (shared_->reads_store) shared_->reads_store->Increment();
+      r.found = dedup::DecodeRecordForMatch(**v, &r.record);
+    }
+  }
+
+  // The record ReadAhead read for (bucket, id_hash), or null.
+  const ArticleRecord* ReadEarlier(uint32_t bucket, uint64_t id_hash) const {
+    for (size_t i = 0; i < n_read_; ++i) {
+      const Read& r = read_[i];
+      if (r.id_hash == id_hash && r.bucket == bucket) return r.found ? &r.record : nullptr;
+    }
+    return nullptr;
+  }
+
+  // Finds and scores the indexed articles that share text with sig_. False on a store error.
+  bool Verify(const std::string& id, uint32_t min_bucket, DedupResult* result) {
+    const DedupOptions& o = shared_->options;
+    // The candidates ReadAhead looked up, if nothing has been inserted or expired since.
+    const bool same = ahead_ && shared_->inserts == inserts_seen_;
+    if (!ahead_ || shared_->rewrites != rewrites_seen_) n_read_ = 0;
+    const std::vector<Candidate>& cands = same ? early_ : shared_->candidates;
+    const size_t n = same ? early_.size() : LookUp();
     bool fps_ready = false;
     bool samples_ready = false;  // samples_ holds sig_.samples
     found_.clear();
-    const size_t n = std::min(shared_->candidates.size(), static_cast<size_t>(o.max_candidates));
-    for (size_t i = 0; i < n; ++i) shared_->index.PrefetchCheck(shared_->candidates[i]);
+    for (size_t i = 0; i < n; ++i) shared_->index.PrefetchCheck(cands[i]);
     for (size_t i = 0; i < n; ++i) {
-      const Candidate& c = shared_->candidates[i];
-      if (c.bucket < min_bucket) continue;
-      if (c.shared_keys == 1 && o.check_samples > 0) {
-        if (!fps_ready) {
-          shared_->query_fps.Assign(sig_.samples);
-          fps_ready = true;
-        }
-        // One shared shingle and (almost) none of the candidate's check samples here: chance.
-        const int32_t matched = shared_->index.CheckShared(c, shared_->query_fps);
-        if (matched >= 0 && matched < o.check_matches) continue;
-      }
+      const Candidate& c = cands[i];
+      if (!Worth(c, min_bucket, &fps_ready)) continue;
       dedup::RecordCache::View other;  // valid until the next Put
       if (shared_->cache.Find(c.bucket, c.id_hash, &other)) {
         if (shared_->reads_cache) shared_->reads_cache->Increment();
+      } else if (const ArticleRecord* r = ReadEarlier(c.bucket, c.id_hash)) {
+        shared_->cache.Put(c.bucket, c.id_hash, r->id, r->event_ms, r->text_hash, r->samples);
+        other = {r->id, r->event_ms, r->text_hash, r->samples};
       } else {
         auto v = shared_->store->Get(ArticleKey(kRecordKind, c.bucket, c.id_hash));
         if (!v.ok()) return false;
@@ -358,6 +446,21 @@ class DedupStage final : public Stage {
   ArticleRecord stored_;
   ArticleRecord other_;
   std::vector<Found> found_;
+  // ReadAhead's results: the candidates it looked up, the index's change count then, and the
+  // records it read (the first n_read_ of read_; entries are reused from one article to the
+  // next, so that their buffers are).
+  struct Read {
+    uint32_t bucket = 0;
+    uint64_t id_hash = 0;
+    bool found = false;
+    ArticleRecord record;
+  };
+  bool ahead_ = false;
+  std::vector<Candidate> early_;
+  uint64_t inserts_seen_ = 0;
+  uint64_t rewrites_seen_ = 0;
+  std::vector<Read> read_;
+  size_t n_read_ = 0;
   state::WriteBatch batch_;
 };
 

@@ -4,15 +4,19 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <barrier>
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <iterator>
 #include <map>
 #include <random>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "dedup_test_util.h"
 #include "stages/core/chain.h"
@@ -1010,8 +1014,11 @@ namespace {
 class FlakyStore final : public state::Store {
  public:
   bool fail_reads = false, fail_writes = false;
+  // Run once inside the next Get (cleared before it runs, so a Get inside it reads plainly).
+  std::function<void()> on_get;
   Result<std::optional<std::string>> Get(std::string_view key) override {
     if (fail_reads) return MakeError("injected read error", "io");
+    if (on_get) std::exchange(on_get, nullptr)();
     return inner_->Get(key);
   }
   Status Write(const state::WriteBatch& batch) override {
@@ -1053,6 +1060,49 @@ TEST_CASE("Storage errors are fatal (state_error) and change nothing", "[unit]")
   CHECK(o.reason == "state_error");
   const auto reasons = h.factory->Reasons();
   CHECK(std::find(reasons.begin(), reasons.end(), o.reason) != reasons.end());
+}
+
+TEST_CASE("A copy decided while another worker reads ahead is in that worker's decision",
+          "[unit]") {
+  // Worker a reads its candidates' records before taking the stage's lock; worker b decides a
+  // copy of the same story in between (from inside a's first read). a must look again and list
+  // b's copy; a decision made on the candidates a saw before would not.
+  FlakyStore store;
+  DedupHarness h;
+  REQUIRE(h.Start("{record_cache_mb: 0}", &store) == "");
+  const std::string story = Paragraphs(6, 7);
+  Article original = MakeArticle("original", story, kT0);
+  REQUIRE(h.Run(original).verdict == Verdict::kContinue);
+  REQUIRE(original.dedup->status == DedupStatus::kUnique);
+  auto worker_a = h.config->CreateWorker();
+  auto worker_b = h.config->CreateWorker();
+  Article x = MakeArticle("x", story + Paragraphs(1, 71), kT0 + 1000);
+  Article y = MakeArticle("y", story + Paragraphs(1, 72), kT0 + 2000);
+  StageContext ctx_a, ctx_b;
+  std::promise<Verdict> b_verdict;
+  std::future<Verdict> b_result = b_verdict.get_future();
+  std::thread b_thread;
+  bool b_in_time = false;
+  store.on_get = [&] {
+    b_thread = std::thread([&] { b_verdict.set_value(worker_b->Process(y, ctx_b).verdict); });
+    // a holds no lock while it reads ahead, so b decides meanwhile.
+    b_in_time = b_result.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  };
+  REQUIRE(worker_a->Process(x, ctx_a).verdict == Verdict::kContinue);
+  REQUIRE(b_thread.joinable());
+  b_thread.join();
+  CHECK(b_in_time);
+  REQUIRE(b_result.get() == Verdict::kContinue);
+  REQUIRE(y.dedup.has_value());
+  CHECK(y.dedup->status == DedupStatus::kNearDuplicate);
+  CHECK(y.dedup->of == "original");
+  REQUIRE(x.dedup.has_value());
+  CHECK(x.dedup->status == DedupStatus::kNearDuplicate);
+  CHECK(x.dedup->of == "original");
+  std::vector<std::string> listed;
+  for (const auto& m : x.dedup->matches) listed.push_back(m.id);
+  CHECK(std::find(listed.begin(), listed.end(), "y") != listed.end());
+  CHECK(std::find(listed.begin(), listed.end(), "original") != listed.end());
 }
 
 TEST_CASE("Corrupt or foreign state fails Prepare with a message", "[unit]") {
