@@ -22,11 +22,14 @@
 //   newsflow-bench --brokers 127.0.0.1:19092 --records 20000 --size 4096 [--stages clean,...]
 //                  [--workers 2] [--partitions 2] [--input FILE.jsonl [--limit N]]
 //                  [--config FILE] [--label L] [--rate N] [--json FILE] [--timeout-s S]
-//                  [--keep-topics]
+//                  [--keep-topics] [--state-dir DIR]
 //   newsflow-bench --list-stages      the stages this build registers, one per line
 //
 // The run's topics are deleted at the end unless --keep-topics is given (a 20,000-record mix is
-// ~600 MB of broker log per run).
+// ~600 MB of broker log per run). The state is a fresh directory, removed at the end, unless
+// --state-dir names one: then the stages start from what it holds (e.g. a dedup window that
+// `dedup-bench --preload N --state-dir DIR` filled, for the memory with N articles indexed; the
+// peak RSS then includes the index rebuild) and it is kept.
 #include <librdkafka/rdkafka.h>
 #include <malloc.h>
 #include <sys/resource.h>
@@ -79,6 +82,7 @@ struct Options {
   std::string json_path;
   int timeout_s = 1200;
   bool keep_topics = false;
+  std::string state_dir;  // kept; empty: a fresh directory, removed at the end
 };
 
 const char* kWords[] = {"minister", "harbour", "council", "election", "storm",  "market",
@@ -396,6 +400,7 @@ int main(int argc, char** argv) {
     else if (a == "--json") o.json_path = next();
     else if (a == "--timeout-s") o.timeout_s = std::stoi(next());
     else if (a == "--keep-topics") o.keep_topics = true;
+    else if (a == "--state-dir") o.state_dir = next();
     else if (a == "--list-stages") {
       StageRegistry registry;
       RegisterBuiltinStages(&registry);
@@ -461,7 +466,8 @@ int main(int argc, char** argv) {
                  "admin.port=0",
                  "admin.listen=127.0.0.1",
                  "logging.level=warn"};
-  const std::string state_dir = "/tmp/newsflow-bench-state-" + run;
+  const std::string state_dir =
+      o.state_dir.empty() ? "/tmp/newsflow-bench-state-" + run : o.state_dir;
   common.state_dir = state_dir;
   const bool peak_reset = ResetPeakRss();
   auto rt = BuildRuntime(common, StateMode::kConfigured);
@@ -554,7 +560,7 @@ int main(int argc, char** argv) {
   rt->reset();  // closes the state store (flushes RocksDB) before its size is taken
   const uint64_t state_bytes = DirBytes(state_dir);
   std::error_code ec;
-  std::filesystem::remove_all(state_dir, ec);
+  if (o.state_dir.empty()) std::filesystem::remove_all(state_dir, ec);
   producer->reset();
   if (!o.keep_topics) DeleteTopics(o.brokers, {in_topic, out_topic, dlq});
   if (t1 == Clock::time_point{} || records == 0) {
