@@ -95,6 +95,7 @@ void ParsePipeline(Section s, PipelineConfig* p) {
 void ParseState(Section s, StateConfig* st) {
   st->dir = s.String("dir", st->dir);
   st->block_cache_mb = s.Int("block_cache_mb", st->block_cache_mb, 8, 65536);
+  st->write_buffer_mb = s.Int("write_buffer_mb", st->write_buffer_mb, 4, 4096);
   st->on_corruption = s.Enum("on_corruption", st->on_corruption, {"fail", "rebuild"});
   if (st->dir.empty()) s.Error("dir", "must not be empty");
   s.Finish();

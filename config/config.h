@@ -96,8 +96,11 @@ struct StateConfig {
   // Directory of the RocksDB state (dedup index, verdicts). Created if missing.
   // Default: "/var/lib/newsflow/state".
   std::string dir = "/var/lib/newsflow/state";
-  // RocksDB block cache size in MiB. Range: [8, 65536]. Default: 256.
-  int64_t block_cache_mb = 256;
+  // RocksDB block cache size in MiB. Range: [8, 65536]. Default: 64.
+  int64_t block_cache_mb = 64;
+  // RocksDB memtable size in MiB; at most three are held (3x this in memory). Range:
+  // [4, 4096]. Default: 32.
+  int64_t write_buffer_mb = 32;
   // What to do when the state directory cannot be opened because it is corrupt: "fail" (exit
   // with an error) or "rebuild" (move it aside, start empty, log a warning). Default: "fail".
   std::string on_corruption = "fail";

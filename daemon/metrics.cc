@@ -113,6 +113,12 @@ DaemonMetrics::DaemonMetrics(prometheus::Registry& r)
   state_write_stalls_ = Counter(r, "newsflow_state_write_stalls_total",
                                 "RocksDB stalled or slowed-down writes");
   state_keys_ = Gauge(r, "newsflow_state_estimated_keys", "RocksDB estimated number of keys");
+  auto& state_memory = prometheus::BuildGauge()
+                           .Name("newsflow_state_memory_bytes")
+                           .Help("Memory RocksDB holds, by part")
+                           .Register(r);
+  state_memtables_ = &state_memory.Add({{"part", "memtables"}});
+  state_block_cache_ = &state_memory.Add({{"part", "block_cache"}});
 }
 
 void DaemonMetrics::DeadLettered(std::string_view stage, std::string_view reason) {
@@ -172,6 +178,8 @@ void DaemonMetrics::RefreshState(state::Store& store) {
   state_sst_files_->Set(static_cast<double>(s.sst_files));
   state_pending_compaction_->Set(static_cast<double>(s.pending_compaction_bytes));
   state_keys_->Set(static_cast<double>(s.estimated_keys));
+  state_memtables_->Set(static_cast<double>(s.memtable_bytes));
+  state_block_cache_->Set(static_cast<double>(s.block_cache_bytes));
   if (s.write_stalls > last_stalls_) {
     state_write_stalls_->Increment(static_cast<double>(s.write_stalls - last_stalls_));
     last_stalls_ = s.write_stalls;

@@ -73,6 +73,8 @@ class DaemonMetrics {
   prometheus::Gauge* state_pending_compaction_;
   prometheus::Counter* state_write_stalls_;
   prometheus::Gauge* state_keys_;
+  prometheus::Gauge* state_memtables_;
+  prometheus::Gauge* state_block_cache_;
   double last_cpu_seconds_ = 0;
   uint64_t last_stalls_ = 0;
   std::mutex mu_;

@@ -53,6 +53,7 @@ Result<std::unique_ptr<Runtime>> BuildRuntime(const CommonOptions& opts, StateMo
     state::RocksOptions ro;
     ro.dir = rt->config.state.dir;
     ro.block_cache_mb = rt->config.state.block_cache_mb;
+    ro.write_buffer_mb = rt->config.state.write_buffer_mb;
     ro.rebuild_on_corruption = rt->config.state.on_corruption == "rebuild";
     auto store = state::OpenRocksStore(ro);
     if (!store.ok()) return store.error();

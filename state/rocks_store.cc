@@ -19,7 +19,7 @@ namespace {
 // RocksDB aborts the process (an assertion in WritableFileWriter, kept in Debian's build) when
 // the disk fills under it, instead of returning an IOError. So the store refuses to open, and
 // refuses writes, while less than this is free: a clear error instead of a crash. 64 MiB is
-// the default write buffer, so a memtable flush still fits.
+// twice the default write buffer, so a memtable flush still fits.
 constexpr uintmax_t kMinFreeBytes = 64u << 20;
 
 // An error when the file system holding `dir` has less than kMinFreeBytes available.
@@ -77,6 +77,9 @@ class RocksStore final : public Store {
     rocksdb::ReadOptions ro;
     rocksdb::Slice upper(end.data(), end.size());
     ro.iterate_upper_bound = &upper;
+    // A scan reads a range once (the dedup index rebuilt at start): its blocks would only push
+    // the ones point reads come back to out of the block cache, and fill it at start.
+    ro.fill_cache = false;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
     for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) {
       if (!fn(std::string_view(it->key().data(), it->key().size()),
@@ -95,6 +98,10 @@ class RocksStore final : public Store {
     if (db_->GetIntProperty(rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &v))
       s.pending_compaction_bytes = v;
     if (db_->GetIntProperty(rocksdb::DB::Properties::kEstimateNumKeys, &v)) s.estimated_keys = v;
+    if (db_->GetIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &v))
+      s.memtable_bytes = v;
+    if (db_->GetIntProperty(rocksdb::DB::Properties::kBlockCacheUsage, &v))
+      s.block_cache_bytes = v;
     std::string files;
     if (db_->GetProperty("rocksdb.num-files-at-level0", &files)) {
       uint64_t total = 0;
@@ -148,7 +155,14 @@ rocksdb::Status TryOpen(const RocksOptions& o, std::unique_ptr<rocksdb::DB>* out
   rocksdb::Options options;
   options.create_if_missing = true;
   options.IncreaseParallelism(2);
-  options.OptimizeLevelStyleCompaction();
+  // Level sizes and file sizes follow from the memtable size (the call's budget is four
+  // memtables). Its own memtable settings would keep up to six, and merge two before a flush:
+  // with its default budget that let the memtables grow to hundreds of MiB in a long run.
+  const uint64_t write_buffer = static_cast<uint64_t>(o.write_buffer_mb) << 20;
+  options.OptimizeLevelStyleCompaction(4 * write_buffer);
+  options.write_buffer_size = write_buffer;
+  options.max_write_buffer_number = 3;
+  options.min_write_buffer_number_to_merge = 1;
   options.compression = rocksdb::kLZ4Compression;
   options.paranoid_checks = true;
   rocksdb::BlockBasedTableOptions table;

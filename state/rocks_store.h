@@ -16,7 +16,10 @@ namespace newsflow::state {
 
 struct RocksOptions {
   std::string dir;
-  int64_t block_cache_mb = 256;
+  int64_t block_cache_mb = 64;
+  // One memtable's size. At most three exist (one taking writes, two being flushed), so the
+  // memtables hold at most 3x this; a restart replays at most about this much from the WAL.
+  int64_t write_buffer_mb = 32;
   bool rebuild_on_corruption = false;
   bool sync_writes = false;  // WAL without fsync per write: survives a process crash
 };

@@ -52,6 +52,8 @@ struct StoreStats {
   uint64_t pending_compaction_bytes = 0;
   uint64_t write_stalls = 0;          // cumulative count of stalled writes
   uint64_t estimated_keys = 0;
+  uint64_t memtable_bytes = 0;        // memory of the memtables (RocksDB; 0 for the map)
+  uint64_t block_cache_bytes = 0;     // memory the block cache holds (RocksDB; 0 for the map)
 };
 
 class Store {

@@ -27,6 +27,8 @@ TEST_CASE("Defaults are valid", "[unit]") {
   CHECK(errors.empty());
   CHECK(c.kafka.input_topic == "articles.raw");
   CHECK(c.pipeline.stages.size() == 4);
+  CHECK(c.state.block_cache_mb == 64);
+  CHECK(c.state.write_buffer_mb == 32);
 }
 
 TEST_CASE("Every error is reported at once, with its path", "[unit]") {
@@ -40,6 +42,7 @@ pipeline:
   workers: 0
   max_in_flight: lots
   stages: [clean, clean]
+state: {write_buffer_mb: 2}
 admin: {port: 70000}
 logging: {level: loud}
 extra_section: {}
@@ -51,10 +54,11 @@ extra_section: {}
   CHECK(HasError(errors, "pipeline.workers: 0 is outside [1, 256]"));
   CHECK(HasError(errors, "pipeline.max_in_flight: \"lots\" is not an integer"));
   CHECK(HasError(errors, "pipeline.stages: stage \"clean\" is listed twice"));
+  CHECK(HasError(errors, "state.write_buffer_mb: 2 is outside [4, 4096]"));
   CHECK(HasError(errors, "admin.port: 70000 is outside [0, 65535]"));
   CHECK(HasError(errors, "logging.level: \"loud\" is not one of"));
   CHECK(HasError(errors, "extra_section: unknown key"));
-  CHECK(errors.list().size() == 9);
+  CHECK(errors.list().size() == 10);
 }
 
 TEST_CASE("librdkafka properties that newsflowd sets itself are errors, others pass", "[unit]") {
@@ -152,7 +156,7 @@ TEST_CASE("The example config documents every key and loads without error", "[un
         "group_id:", "auto_offset_reset:", "properties:", "consumer_properties:",
         "producer_properties:", "format:", "raw_body:", "max_record_bytes:", "invalid_utf8:",
         "stages:", "workers:", "max_in_flight:", "max_in_flight_per_partition:",
-        "commit_interval_ms:", "shutdown_grace_ms:", "dir:", "block_cache_mb:",
+        "commit_interval_ms:", "shutdown_grace_ms:", "dir:", "block_cache_mb:", "write_buffer_mb:",
         "on_corruption:", "listen:", "port:", "level:"}) {
     INFO(key);
     CHECK(text.find(key) != std::string::npos);

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "state/rocks_store.h"
@@ -55,6 +56,53 @@ TEST_CASE("RocksDB store: same contract, survives reopen", "[unit]") {
   auto again = state::OpenRocksStore(o);
   REQUIRE(again.ok());
   CHECK((*again)->Get("kept").value() == std::optional<std::string>("yes"));
+}
+
+TEST_CASE("RocksDB store: memtables and block cache stay within their configured sizes",
+          "[unit]") {
+  testing::TempDir dir;
+  state::RocksOptions o;
+  o.dir = (dir.path() / "db").string();
+  o.write_buffer_mb = 4;
+  o.block_cache_mb = 8;
+  auto store = state::OpenRocksStore(o);
+  REQUIRE(store.ok());
+  // 48 MiB of 1 KiB values: twelve memtables' worth, so several flush on the way.
+  const std::string value(1024, 'v');
+  char key[16];
+  for (int batch = 0; batch < 192; ++batch) {
+    state::WriteBatch b;
+    for (int i = 0; i < 256; ++i) {
+      std::snprintf(key, sizeof key, "k%08d", batch * 256 + i);
+      b.Put(key, value);
+    }
+    REQUIRE((*store)->Write(b).ok());
+    const state::StoreStats s = (*store)->Stats();
+    INFO("after batch " << batch);
+    CHECK(s.memtable_bytes > 0);
+    CHECK(s.memtable_bytes <= 3 * (4u << 20) + (1u << 20));  // three memtables, arena slack
+  }
+  // A scan of everything leaves the block cache as it was: it reads each block once.
+  const uint64_t before = (*store)->Stats().block_cache_bytes;
+  size_t seen = 0;
+  REQUIRE((*store)
+              ->Scan("k", "l",
+                     [&](std::string_view, std::string_view v) {
+                       seen += v.size() == value.size();
+                       return true;
+                     })
+              .ok());
+  CHECK(seen == 48 * 1024);
+  const uint64_t after_scan = (*store)->Stats().block_cache_bytes;
+  CHECK(after_scan <= before + (256u << 10));
+  // Point reads fill it, up to its size.
+  for (int i = 0; i < 48 * 1024; i += 7) {
+    std::snprintf(key, sizeof key, "k%08d", i);
+    REQUIRE((*store)->Get(key).value().has_value());
+  }
+  const uint64_t after_gets = (*store)->Stats().block_cache_bytes;
+  CHECK(after_gets > after_scan + (1u << 20));
+  CHECK(after_gets <= (8u << 20) + (1u << 20));
 }
 
 TEST_CASE("RocksDB store: a corrupt directory is an error, or rebuilt when asked", "[unit]") {
