@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import subprocess
 
 # label -> what the row is. The order is the table's.
@@ -22,6 +21,8 @@ ROWS = [
     ("full-mix-2w", "full pipeline, mix, 2 workers / 2 partitions"),
     ("passthrough-plain", "passthrough, plain text only, 2 / 2"),
     ("full-plain", "full pipeline, plain text only, 2 / 2"),
+    ("full-mix-window", "full pipeline, mix, 2 / 2, 1 million articles already in the dedup "
+     "window"),
     ("latency", "latency run at half the maximum rate, mix, 2 / 2"),
     ("latency-2", "latency, second run, same rate"),
     ("latency-3", "latency, third run, same rate"),
@@ -146,12 +147,10 @@ def main():
     rss = max(peaks) if peaks else None
     check("peak RSS of the full-pipeline throughput runs <= 1024 MiB", rss, 1024,
           rss is not None and rss <= 1024)
-    m = re.search(r"RSS (\d+) MiB", meta.get("dedup_window", ""))
-    window = float(m.group(1)) if m else None
-    both = rss + window if rss is not None and window is not None else None
-    check("peak RSS with 1 million articles in the dedup window <= 1024 MiB (estimate: the "
-          "full run's peak + the dedup index's RSS at 1 million, from dedup-bench --index-only)",
-          both, 1024, both is not None and both <= 1024)
+    window = get("full-mix-window", "peak_rss_mib")
+    check("peak RSS with 1 million articles in the dedup window <= 1024 MiB (the daemon started "
+          "from a state dedup-bench --preload 1000000 filled, index rebuild included)",
+          window, 1024, window is not None and window <= 1024)
 
     print()
     for c in checks:
