@@ -6,6 +6,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -18,18 +19,22 @@ namespace {
 
 // RocksDB aborts the process (an assertion in WritableFileWriter, kept in Debian's build) when
 // the disk fills under it, instead of returning an IOError. So the store refuses to open, and
-// refuses writes, while less than this is free: a clear error instead of a crash. 64 MiB is
-// twice the default write buffer, so a memtable flush still fits.
+// refuses writes, while less than this is free: a clear error instead of a crash. 64 MiB, or
+// twice the write buffer when that is larger, so a memtable flush still fits.
 constexpr uintmax_t kMinFreeBytes = 64u << 20;
 
-// An error when the file system holding `dir` has less than kMinFreeBytes available.
-Status CheckFreeSpace(const std::string& dir) {
+uintmax_t MinFreeBytes(int64_t write_buffer_mb) {
+  return std::max<uintmax_t>(kMinFreeBytes, 2 * (static_cast<uintmax_t>(write_buffer_mb) << 20));
+}
+
+// An error when the file system holding `dir` has less than `min_free` bytes available.
+Status CheckFreeSpace(const std::string& dir, uintmax_t min_free) {
   std::error_code ec;
   const std::filesystem::space_info space = std::filesystem::space(dir, ec);
-  if (ec || space.available >= kMinFreeBytes) return Status::Ok();
+  if (ec || space.available >= min_free) return Status::Ok();
   return MakeError("state at " + dir + ": No space left on device (" +
                        std::to_string(space.available) + " bytes free, need at least " +
-                       std::to_string(kMinFreeBytes) + ")",
+                       std::to_string(min_free) + ")",
                    "io");
 }
 
@@ -41,8 +46,8 @@ constexpr int64_t kRecheckNanos = 250'000'000;
 
 class RocksStore final : public Store {
  public:
-  RocksStore(std::unique_ptr<rocksdb::DB> db, bool sync, std::string dir)
-      : db_(std::move(db)), dir_(std::move(dir)) {
+  RocksStore(std::unique_ptr<rocksdb::DB> db, bool sync, std::string dir, uintmax_t min_free)
+      : db_(std::move(db)), dir_(std::move(dir)), min_free_(min_free) {
     write_options_.sync = sync;
   }
 
@@ -134,7 +139,7 @@ class RocksStore final : public Store {
         now - checked_at_.load(std::memory_order_relaxed) < kRecheckNanos) {
       return Status::Ok();
     }
-    Status free = CheckFreeSpace(dir_);
+    Status free = CheckFreeSpace(dir_, min_free_);
     if (free.ok()) {
       unchecked_bytes_.store(0, std::memory_order_relaxed);
       checked_at_.store(now, std::memory_order_relaxed);
@@ -144,6 +149,7 @@ class RocksStore final : public Store {
 
   std::unique_ptr<rocksdb::DB> db_;
   std::string dir_;
+  uintmax_t min_free_;
   rocksdb::WriteOptions write_options_;
   // Free-space check state: bytes written since, and the steady-clock time of, the last check
   // that passed. A failed check leaves them, so every later write checks until space is back.
@@ -182,7 +188,7 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& o) {
   std::error_code ec;
   std::filesystem::create_directories(o.dir, ec);
   if (ec) return MakeError("cannot create state dir " + o.dir + ": " + ec.message(), "io");
-  if (Status free = CheckFreeSpace(o.dir); !free.ok()) {
+  if (Status free = CheckFreeSpace(o.dir, MinFreeBytes(o.write_buffer_mb)); !free.ok()) {
     return MakeError("cannot open " + free.error().message, "io");
   }
   std::unique_ptr<rocksdb::DB> db;
@@ -200,7 +206,8 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const RocksOptions& o) {
     return MakeError("cannot open state at " + o.dir + ": " + s.ToString(),
                      s.IsCorruption() ? "corrupt" : "io");
   }
-  return std::unique_ptr<Store>(std::make_unique<RocksStore>(std::move(db), o.sync_writes, o.dir));
+  return std::unique_ptr<Store>(std::make_unique<RocksStore>(
+      std::move(db), o.sync_writes, o.dir, MinFreeBytes(o.write_buffer_mb)));
 }
 
 }  // namespace newsflow::state

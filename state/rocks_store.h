@@ -18,7 +18,8 @@ struct RocksOptions {
   std::string dir;
   int64_t block_cache_mb = 64;
   // One memtable's size. At most three exist (one taking writes, two being flushed), so the
-  // memtables hold at most 3x this; a restart replays at most about this much from the WAL.
+  // memtables hold at most 3x this, and a restart replays at most about that much from the
+  // WAL. The store refuses writes with less than twice this (at least 64 MiB) free on disk.
   int64_t write_buffer_mb = 32;
   bool rebuild_on_corruption = false;
   bool sync_writes = false;  // WAL without fsync per write: survives a process crash
