@@ -415,6 +415,18 @@ ROWS = [
                 "Estimated keys",
                 refs((f"sum by (pod) (newsflow_state_estimated_keys{{{SEL}}})", "{{pod}}")),
             ),
+            timeseries(
+                "RocksDB memory",
+                refs(
+                    (
+                        f"sum by (pod, part) (newsflow_state_memory_bytes{{{SEL}}})",
+                        "{{pod}} {{part}}",
+                    )
+                ),
+                unit="bytes",
+                description="Memtables (at most 3 x state.write_buffer_mb) and block cache "
+                "(at most state.block_cache_mb).",
+            ),
         ],
     ),
     (
