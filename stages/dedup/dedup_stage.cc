@@ -308,10 +308,13 @@ class DedupStage final : public Stage {
           shared_->MinBucketFor(std::max(shared_->watermark_ms, event));
       const size_t n = LookUp();
       early_.assign(shared_->candidates.begin(), shared_->candidates.begin() + n);
+      early_worth_.assign(n, 0);
       bool fps_ready = false;
       dedup::RecordCache::View cached;
-      for (const Candidate& c : early_) {
+      for (size_t i = 0; i < n; ++i) {
+        const Candidate& c = early_[i];
         if (!Worth(c, min_bucket, &fps_ready)) continue;
+        early_worth_[i] = 1;
         if (shared_->cache.Find(c.bucket, c.id_hash, &cached)) continue;
         if (read_.size() == n_read_) read_.emplace_back();
         read_[n_read_].bucket = c.bucket;
@@ -352,10 +355,14 @@ class DedupStage final : public Stage {
     bool fps_ready = false;
     bool samples_ready = false;  // samples_ holds sig_.samples
     found_.clear();
-    for (size_t i = 0; i < n; ++i) shared_->index.PrefetchCheck(cands[i]);
+    // With the read-ahead's candidates, its Worth() answers stand too (same index, same
+    // window); otherwise each is asked again.
+    if (!same) {
+      for (size_t i = 0; i < n; ++i) shared_->index.PrefetchCheck(cands[i]);
+    }
     for (size_t i = 0; i < n; ++i) {
       const Candidate& c = cands[i];
-      if (!Worth(c, min_bucket, &fps_ready)) continue;
+      if (same ? !early_worth_[i] : !Worth(c, min_bucket, &fps_ready)) continue;
       dedup::RecordCache::View other;  // valid until the next Put
       if (shared_->cache.Find(c.bucket, c.id_hash, &other)) {
         if (shared_->reads_cache) shared_->reads_cache->Increment();
@@ -446,9 +453,9 @@ class DedupStage final : public Stage {
   ArticleRecord stored_;
   ArticleRecord other_;
   std::vector<Found> found_;
-  // ReadAhead's results: the candidates it looked up, the index's change count then, and the
-  // records it read (the first n_read_ of read_; entries are reused from one article to the
-  // next, so that their buffers are).
+  // ReadAhead's results: the candidates it looked up and which are worth verifying, the
+  // index's change counts then, and the records it read (the first n_read_ of read_; entries
+  // are reused from one article to the next, so that their buffers are).
   struct Read {
     uint32_t bucket = 0;
     uint64_t id_hash = 0;
@@ -457,6 +464,7 @@ class DedupStage final : public Stage {
   };
   bool ahead_ = false;
   std::vector<Candidate> early_;
+  std::vector<uint8_t> early_worth_;  // per early_ candidate: Worth() said yes
   uint64_t inserts_seen_ = 0;
   uint64_t rewrites_seen_ = 0;
   std::vector<Read> read_;
